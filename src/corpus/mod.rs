@@ -1,0 +1,1 @@
+//! Corpus, queries and relevance judgments: streaming readers whose errors name file:line:field.

@@ -1,0 +1,1 @@
+//! Sentence embeddings with ONNX Runtime: model folder, tokenization, batching, pooling.

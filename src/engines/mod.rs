@@ -1,0 +1,1 @@
+//! The two search engines behind one enum; engine-specific JSON lives in pure functions.

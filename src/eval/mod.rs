@@ -1,0 +1,1 @@
+//! Retrieval quality (nDCG, recall, MRR against qrels) and ANN recall against exact search.

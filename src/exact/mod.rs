@@ -1,0 +1,1 @@
+//! Exact top-k search over a local vector store: query chunks x corpus chunks, then merge.

@@ -1,0 +1,1 @@
+//! The ingest pipeline: read -> embed -> bulk, joined by bounded channels (the backpressure).

@@ -1,0 +1,1 @@
+//! Search modes against an engine (bm25, knn, hybrid) and client-side fusion.
