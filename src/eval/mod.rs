@@ -1,1 +1,15 @@
 //! Retrieval quality (nDCG, recall, MRR against qrels) and ANN recall against exact search.
+//!
+//! [`metrics`] holds the per-query measures with trec_eval's definitions (as BEIR computes them with
+//! pytrec_eval) and their means; [`report`] gathers them per search mode with latency percentiles
+//! into a Markdown table or JSON; [`plot`] draws recall against latency as a dependency-free SVG.
+
+pub mod metrics;
+pub mod plot;
+pub mod report;
+
+pub use metrics::{
+    ann_recall_at, mean_ann_recall_at, mean_over_queries, mrr_at, ndcg_at, precision_at,
+    recall_at,
+};
+pub use report::{percentile, AnnRecall, ModeReport};

@@ -1,0 +1,103 @@
+/*
+ * GET / (and HEAD /) for the Elasticsearch integ-test-zip.
+ *
+ * The integ-test-zip published on Maven Central lacks the `rest-root` module, so `GET /` answers
+ * 405 there. This tiny classic plugin, compiled by scripts/engines.sh against the unpacked
+ * distribution's lib/*.jar, answers with the same body as the real module (name, cluster_name,
+ * cluster_uuid, version.*, tagline), so clients that read the version from `GET /` work.
+ * Dev/CI use only.
+ */
+package org.sembridge.restroot;
+
+import org.elasticsearch.Build;
+import org.elasticsearch.client.internal.node.NodeClient;
+import org.elasticsearch.cluster.ClusterState;
+import org.elasticsearch.cluster.metadata.IndexNameExpressionResolver;
+import org.elasticsearch.cluster.node.DiscoveryNodes;
+import org.elasticsearch.cluster.service.ClusterService;
+import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
+import org.elasticsearch.common.settings.ClusterSettings;
+import org.elasticsearch.common.settings.IndexScopedSettings;
+import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.common.settings.SettingsFilter;
+import org.elasticsearch.features.NodeFeature;
+import org.elasticsearch.plugins.ActionPlugin;
+import org.elasticsearch.plugins.Plugin;
+import org.elasticsearch.rest.BaseRestHandler;
+import org.elasticsearch.rest.RestController;
+import org.elasticsearch.rest.RestHandler;
+import org.elasticsearch.rest.RestRequest;
+import org.elasticsearch.rest.RestResponse;
+import org.elasticsearch.rest.RestStatus;
+import org.elasticsearch.xcontent.XContentBuilder;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+public class SembridgeRestRootPlugin extends Plugin implements ActionPlugin {
+    private final AtomicReference<ClusterService> clusterService = new AtomicReference<>();
+
+    @Override
+    public Collection<?> createComponents(PluginServices services) {
+        clusterService.set(services.clusterService());
+        return List.of();
+    }
+
+    @Override
+    public Collection<RestHandler> getRestHandlers(
+        Settings settings,
+        NamedWriteableRegistry namedWriteableRegistry,
+        RestController restController,
+        ClusterSettings clusterSettings,
+        IndexScopedSettings indexScopedSettings,
+        SettingsFilter settingsFilter,
+        IndexNameExpressionResolver indexNameExpressionResolver,
+        Supplier<DiscoveryNodes> nodesInCluster,
+        Predicate<NodeFeature> clusterSupportsFeature
+    ) {
+        return List.of(new RootHandler());
+    }
+
+    private final class RootHandler extends BaseRestHandler {
+        @Override
+        public String getName() {
+            return "sembridge_rest_root";
+        }
+
+        @Override
+        public List<Route> routes() {
+            return List.of(new Route(RestRequest.Method.GET, "/"), new Route(RestRequest.Method.HEAD, "/"));
+        }
+
+        @Override
+        protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
+            return channel -> {
+                ClusterService cs = clusterService.get();
+                ClusterState state = cs.state();
+                Build build = Build.current();
+                XContentBuilder b = channel.newBuilder();
+                b.startObject();
+                b.field("name", cs.getNodeName());
+                b.field("cluster_name", cs.getClusterName().value());
+                b.field("cluster_uuid", state.metadata().clusterUUID());
+                b.startObject("version");
+                b.field("number", build.qualifiedVersion());
+                b.field("build_flavor", build.flavor());
+                b.field("build_type", build.type().displayName());
+                b.field("build_hash", build.hash());
+                b.field("build_date", build.date());
+                b.field("build_snapshot", build.isSnapshot());
+                b.field("lucene_version", org.apache.lucene.util.Version.LATEST.toString());
+                b.field("minimum_wire_compatibility_version", build.minWireCompatVersion());
+                b.field("minimum_index_compatibility_version", build.minIndexCompatVersion());
+                b.endObject();
+                b.field("tagline", "You Know, for Search");
+                b.endObject();
+                channel.sendResponse(new RestResponse(RestStatus.OK, b));
+            };
+        }
+    }
+}
