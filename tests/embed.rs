@@ -13,7 +13,9 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 
 fn fp32() -> &'static Embedder {
     static E: OnceLock<Embedder> = OnceLock::new();
-    E.get_or_init(|| Embedder::load(&support::fp32_model(), EmbedOptions::default()).expect("fp32 model loads"))
+    E.get_or_init(|| {
+        Embedder::load(&support::fp32_model(), EmbedOptions::default()).expect("fp32 model loads")
+    })
 }
 
 fn int8() -> &'static Embedder {
@@ -40,7 +42,12 @@ fn expected() -> Vec<(usize, usize, usize, f32)> {
         .skip(1)
         .map(|l| {
             let f: Vec<&str> = l.split('\t').collect();
-            (f[0].parse().unwrap(), f[1].parse().unwrap(), f[2].parse().unwrap(), f[3].parse().unwrap())
+            (
+                f[0].parse().unwrap(),
+                f[1].parse().unwrap(),
+                f[2].parse().unwrap(),
+                f[3].parse().unwrap(),
+            )
         })
         .collect()
 }
@@ -51,13 +58,24 @@ fn expected() -> Vec<(usize, usize, usize, f32)> {
 fn check_sbert_example(embedder: &Embedder, tolerance: f32) {
     let corpus = lines("corpus.txt");
     let queries = lines("queries.txt");
-    let c = embedder.embed_documents(&corpus.iter().map(String::as_str).collect::<Vec<_>>()).unwrap();
-    let q = embedder.embed_queries(&queries.iter().map(String::as_str).collect::<Vec<_>>()).unwrap();
+    let c = embedder
+        .embed_documents(&corpus.iter().map(String::as_str).collect::<Vec<_>>())
+        .unwrap();
+    let q = embedder
+        .embed_queries(&queries.iter().map(String::as_str).collect::<Vec<_>>())
+        .unwrap();
     for (qi, rank, ci, score) in expected() {
-        let mut scored: Vec<(usize, f32)> = c.iter().enumerate().map(|(i, v)| (i + 1, dot(&q[qi - 1], v))).collect();
+        let mut scored: Vec<(usize, f32)> = c
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i + 1, dot(&q[qi - 1], v)))
+            .collect();
         scored.sort_by(|a, b| b.1.total_cmp(&a.1));
         let (got_line, got_score) = scored[rank - 1];
-        assert_eq!(got_line, ci, "query {qi} rank {rank}: expected corpus line {ci}, got {got_line}");
+        assert_eq!(
+            got_line, ci,
+            "query {qi} rank {rank}: expected corpus line {ci}, got {got_line}"
+        );
         assert!(
             (got_score - score).abs() <= tolerance,
             "query {qi} rank {rank}: score {got_score:.5} vs published {score} (tolerance {tolerance})"
@@ -78,7 +96,9 @@ fn sbert_example_int8_within_quantization_error() {
 
 #[test]
 fn vectors_are_unit_length_and_384_wide() {
-    let v = fp32().embed_documents(&["a short text", "another one"]).unwrap();
+    let v = fp32()
+        .embed_documents(&["a short text", "another one"])
+        .unwrap();
     assert_eq!(fp32().dims(), 384);
     for x in v {
         assert_eq!(x.len(), 384);
@@ -97,7 +117,11 @@ fn same_vector_alone_and_in_short_and_long_batches() {
     let in_short = e.embed_documents(&short).unwrap().remove(1);
     let in_long = e.embed_documents(&long).unwrap().remove(1);
     for other in [&in_short, &in_long] {
-        let max_diff = alone.iter().zip(other).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        let max_diff = alone
+            .iter()
+            .zip(other)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
         assert!(max_diff <= 1e-5, "max difference {max_diff}");
     }
 }
@@ -105,9 +129,16 @@ fn same_vector_alone_and_in_short_and_long_batches() {
 #[test]
 fn order_is_restored_across_windows_and_batches() {
     // Window of 3 and tiny budgets force many windows and batches; results must equal one-by-one.
-    let opts = EmbedOptions { window: 3, token_budget: 40, max_batch: 2, ..EmbedOptions::default() };
+    let opts = EmbedOptions {
+        window: 3,
+        token_budget: 40,
+        max_batch: 2,
+        ..EmbedOptions::default()
+    };
     let e = Embedder::load(&support::fp32_model(), opts).unwrap();
-    let texts: Vec<String> = (0..11).map(|i| format!("text number {i} {}", "long ".repeat(i * 3))).collect();
+    let texts: Vec<String> = (0..11)
+        .map(|i| format!("text number {i} {}", "long ".repeat(i * 3)))
+        .collect();
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let batched = e.embed_documents(&refs).unwrap();
     for (t, b) in refs.iter().zip(&batched) {
@@ -125,14 +156,26 @@ fn truncation_at_max_seq_length_is_honoured() {
     let lengths = e.token_lengths(&[base.clone(), longer.clone()]).unwrap();
     assert_eq!(lengths, vec![256, 256]);
     let v = e.embed_documents(&[&base, &longer]).unwrap();
-    assert!(dot(&v[0], &v[1]) > 0.999999, "text past the limit changed the vector");
+    assert!(
+        dot(&v[0], &v[1]) > 0.999999,
+        "text past the limit changed the vector"
+    );
 }
 
 #[test]
 fn onnx_file_that_is_not_a_model_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(support::fp32_model().join("tokenizer.json"), dir.path().join("tokenizer.json")).unwrap();
+    std::fs::copy(
+        support::fp32_model().join("tokenizer.json"),
+        dir.path().join("tokenizer.json"),
+    )
+    .unwrap();
     std::fs::write(dir.path().join("model.onnx"), b"this is not an ONNX graph").unwrap();
-    let err = Embedder::load(dir.path(), EmbedOptions::default()).unwrap_err().to_string();
-    assert!(err.contains("model.onnx") && err.contains("ONNX Runtime cannot load it"), "{err}");
+    let err = Embedder::load(dir.path(), EmbedOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("model.onnx") && err.contains("ONNX Runtime cannot load it"),
+        "{err}"
+    );
 }

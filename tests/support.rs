@@ -22,3 +22,76 @@ pub fn fp32_model() -> PathBuf {
 pub fn int8_model() -> PathBuf {
     sembridge::paths::default_model_dir()
 }
+
+use std::sync::OnceLock;
+
+use sembridge::embed::{EmbedOptions, Embedder};
+use sembridge::engines::{ConnectOptions, Engine, EngineInfo, EngineKind};
+
+/// The engine URLs scripts/engines.sh starts (overridable for other clusters).
+pub fn engine_url(kind: EngineKind) -> String {
+    match kind {
+        EngineKind::OpenSearch => {
+            std::env::var("SEMBRIDGE_OS_URL").unwrap_or_else(|_| "http://127.0.0.1:9200".into())
+        }
+        EngineKind::Elasticsearch => {
+            std::env::var("SEMBRIDGE_ES_URL").unwrap_or_else(|_| "http://127.0.0.1:9201".into())
+        }
+    }
+}
+
+/// Connect to a real engine; a test fails (not skips) when it is not running.
+pub async fn connect(kind: EngineKind) -> (Engine, EngineInfo) {
+    let url = engine_url(kind);
+    let (engine, info) = Engine::connect(&ConnectOptions::new(&url))
+        .await
+        .unwrap_or_else(|e| panic!("{kind} must run at {url} (scripts/engines.sh start): {e}"));
+    assert_eq!(info.kind, kind, "{url} is not {kind}");
+    (engine, info)
+}
+
+/// An index name no other test (or run) uses.
+pub fn unique_index(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "sbt-{prefix}-{}-{nanos}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+pub fn int8_embedder() -> &'static Embedder {
+    static E: OnceLock<Embedder> = OnceLock::new();
+    E.get_or_init(|| {
+        Embedder::load(&int8_model(), EmbedOptions::default())
+            .expect("default model (run scripts/setup.sh)")
+    })
+}
+
+/// Run one async test body `async fn body(&Engine, &EngineInfo)` against both real engines:
+/// `both_engines!(body)` makes the tests `body::opensearch` and `body::elasticsearch`.
+#[macro_export]
+macro_rules! both_engines {
+    ($body:ident) => {
+        mod $body {
+            use sembridge::engines::EngineKind;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn opensearch() {
+                let (engine, info) = $crate::support::connect(EngineKind::OpenSearch).await;
+                super::$body(&engine, &info).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn elasticsearch() {
+                let (engine, info) = $crate::support::connect(EngineKind::Elasticsearch).await;
+                super::$body(&engine, &info).await;
+            }
+        }
+    };
+}

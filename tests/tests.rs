@@ -1,4 +1,7 @@
 //! One integration test binary (fewer links on a 2-core machine); modules by area.
 
-mod embed;
+#[macro_use]
 mod support;
+
+mod embed;
+mod engines;

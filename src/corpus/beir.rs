@@ -1,7 +1,7 @@
 //! Queries and relevance judgments (BEIR `queries.jsonl` and `qrels/*.tsv`, TREC qrels, plain text).
 //! They are small and read whole; the first bad line is the error, naming file:line:field.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -44,10 +44,7 @@ pub fn read_queries(path: &Path) -> Result<Vec<Query>> {
             },
             Some("tsv") => {
                 let Some((id, text)) = text.split_once('\t') else {
-                    return Err(err(
-                        None,
-                        "expected `id<TAB>text`, found no tab".into(),
-                    ));
+                    return Err(err(None, "expected `id<TAB>text`, found no tab".into()));
                 };
                 if line == 1 && matches!(id.trim(), "query-id" | "_id" | "id" | "qid") {
                     continue;
@@ -149,7 +146,7 @@ pub fn read_qrels(path: &Path) -> Result<Qrels> {
         check_id(docid).map_err(|m| err(Some("corpus-id"), m))?;
         qrels
             .entry(qid.to_owned())
-            .or_insert_with(BTreeMap::new)
+            .or_default()
             .insert(docid.to_owned(), rel);
     }
     Ok(qrels)

@@ -70,6 +70,10 @@ pub(crate) fn parse_doc(path: &Path, line: u64, bytes: &[u8], fields: &JsonField
 /// A line of a plain-text corpus: the line number is the id.
 pub(crate) fn text_doc(path: &Path, line: u64, bytes: &[u8]) -> Result<Doc> {
     let text = super::lines::utf8(bytes).map_err(|m| Error::record(path, line, None, m))?;
+    if text.trim().is_empty() {
+        // Only Unicode whitespace (blank ASCII lines never get here).
+        return Err(Error::record(path, line, None, "empty: nothing to embed"));
+    }
     Ok(Doc {
         id: line.to_string(),
         title: String::new(),

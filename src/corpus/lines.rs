@@ -51,9 +51,10 @@ impl Lines {
     }
 }
 
-/// True for lines that hold only ASCII whitespace: those are skipped without a word.
+/// True for lines that hold only ASCII whitespace (vertical tab included, as `str::trim` does):
+/// those are skipped without a word.
 pub(crate) fn is_blank(bytes: &[u8]) -> bool {
-    bytes.iter().all(u8::is_ascii_whitespace)
+    bytes.iter().all(|b| b.is_ascii_whitespace() || *b == 0x0b)
 }
 
 /// The line as text, or a message saying where the first invalid byte is.

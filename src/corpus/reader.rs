@@ -4,11 +4,11 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
+use super::Doc;
 use super::csv::CsvDocs;
 use super::format::CorpusFormat;
 use super::jsonl::{self, JsonFields};
 use super::lines::{self, Lines};
-use super::Doc;
 use crate::error::{Error, Result};
 
 /// Reads a corpus one record at a time.
@@ -77,9 +77,10 @@ impl CorpusReader {
             ))),
             CorpusFormat::Text => Source::Text(Lines::new(inner)),
             CorpusFormat::Beir | CorpusFormat::Jsonl { .. } => {
-                let (id, text, title) = format
-                    .json_fields()
-                    .unwrap_or(("_id", "text", Some("title")));
+                let (id, text, title) =
+                    format
+                        .json_fields()
+                        .unwrap_or(("_id", "text", Some("title")));
                 Source::Json {
                     lines: Lines::new(inner),
                     id: id.to_owned(),

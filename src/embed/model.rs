@@ -119,7 +119,10 @@ impl ModelConfig {
             .map(|p| dir.join(p))
             .find(|p| p.is_file())
             .ok_or_else(|| {
-                Error::model(dir, "no model.onnx (nor onnx/model.onnx): export the model to ONNX first")
+                Error::model(
+                    dir,
+                    "no model.onnx (nor onnx/model.onnx): export the model to ONNX first",
+                )
             })?;
         let tokenizer_path = dir.join("tokenizer.json");
         if !tokenizer_path.is_file() {
@@ -165,18 +168,28 @@ impl ModelConfig {
             (None, None) => 512,
         };
         if max_seq_length < 2 {
-            return Err(Error::model(&sbert_path, format!("max_seq_length {max_seq_length} is too small")));
+            return Err(Error::model(
+                &sbert_path,
+                format!("max_seq_length {max_seq_length} is too small"),
+            ));
         }
 
         let st_path = dir.join("config_sentence_transformers.json");
-        let st: StConfig = if st_path.is_file() { read_json(&st_path)? } else { StConfig::default() };
-        if let Some(name) = &st.default_prompt_name {
-            if !st.prompts.contains_key(name) {
-                return Err(Error::model(
-                    &st_path,
-                    format!("default_prompt_name `{name}` is not among the prompts {:?}", st.prompts.keys().collect::<Vec<_>>()),
-                ));
-            }
+        let st: StConfig = if st_path.is_file() {
+            read_json(&st_path)?
+        } else {
+            StConfig::default()
+        };
+        if let Some(name) = &st.default_prompt_name
+            && !st.prompts.contains_key(name)
+        {
+            return Err(Error::model(
+                &st_path,
+                format!(
+                    "default_prompt_name `{name}` is not among the prompts {:?}",
+                    st.prompts.keys().collect::<Vec<_>>()
+                ),
+            ));
         }
 
         Ok(ModelConfig {
@@ -203,7 +216,11 @@ impl ModelConfig {
         names
             .iter()
             .find_map(|n| self.prompts.get(*n))
-            .or_else(|| self.default_prompt_name.as_ref().and_then(|n| self.prompts.get(n)))
+            .or_else(|| {
+                self.default_prompt_name
+                    .as_ref()
+                    .and_then(|n| self.prompts.get(n))
+            })
             .map(String::as_str)
     }
 
@@ -212,7 +229,10 @@ impl ModelConfig {
         self.prompts.get(name).map(String::as_str).ok_or_else(|| {
             Error::config(
                 "--prompt-name",
-                format!("the model has no prompt `{name}` (it has: {:?})", self.prompts.keys().collect::<Vec<_>>()),
+                format!(
+                    "the model has no prompt `{name}` (it has: {:?})",
+                    self.prompts.keys().collect::<Vec<_>>()
+                ),
             )
         })
     }
@@ -236,7 +256,10 @@ fn parse_pooling(path: &Path, c: PoolingConfig) -> Result<Pooling> {
             "mean" => Ok(Pooling::Mean),
             "cls" => Ok(Pooling::Cls),
             "max" => Ok(Pooling::Max),
-            other => Err(Error::model(path, format!("pooling mode `{other}` is not supported (mean, cls, max are)"))),
+            other => Err(Error::model(
+                path,
+                format!("pooling mode `{other}` is not supported (mean, cls, max are)"),
+            )),
         };
     }
     let unsupported = [
@@ -245,14 +268,24 @@ fn parse_pooling(path: &Path, c: PoolingConfig) -> Result<Pooling> {
         (c.pooling_mode_lasttoken, "lasttoken"),
     ];
     if let Some((_, name)) = unsupported.iter().find(|(on, _)| *on) {
-        return Err(Error::model(path, format!("pooling mode `{name}` is not supported (mean, cls, max are)")));
+        return Err(Error::model(
+            path,
+            format!("pooling mode `{name}` is not supported (mean, cls, max are)"),
+        ));
     }
-    match (c.pooling_mode_mean_tokens, c.pooling_mode_cls_token, c.pooling_mode_max_tokens) {
+    match (
+        c.pooling_mode_mean_tokens,
+        c.pooling_mode_cls_token,
+        c.pooling_mode_max_tokens,
+    ) {
         (true, false, false) => Ok(Pooling::Mean),
         (false, true, false) => Ok(Pooling::Cls),
         (false, false, true) => Ok(Pooling::Max),
         (false, false, false) => Err(Error::model(path, "no pooling mode is enabled")),
-        _ => Err(Error::model(path, "several pooling modes at once (concatenated) are not supported")),
+        _ => Err(Error::model(
+            path,
+            "several pooling modes at once (concatenated) are not supported",
+        )),
     }
 }
 
@@ -263,7 +296,9 @@ fn max_position_embeddings(dir: &Path) -> Result<Option<usize>> {
         return Ok(None);
     }
     let v: serde_json::Value = read_json(&path)?;
-    Ok(v.get("max_position_embeddings").and_then(|x| x.as_u64()).map(|x| x as usize))
+    Ok(v.get("max_position_embeddings")
+        .and_then(|x| x.as_u64())
+        .map(|x| x as usize))
 }
 
 pub fn sha256_file(path: &Path) -> Result<String> {
@@ -299,11 +334,20 @@ mod tests {
         let d = folder(&[
             ("model.onnx", "x"),
             ("tokenizer.json", "{}"),
-            ("modules.json", r#"[{"idx":0,"name":"0","path":"","type":"sentence_transformers.models.Transformer"},{"idx":1,"name":"1","path":"1_Pooling","type":"sentence_transformers.models.Pooling"},{"idx":2,"name":"2","path":"2_Normalize","type":"sentence_transformers.models.Normalize"}]"#),
-            ("1_Pooling/config.json", r#"{"pooling_mode_cls_token": true}"#),
+            (
+                "modules.json",
+                r#"[{"idx":0,"name":"0","path":"","type":"sentence_transformers.models.Transformer"},{"idx":1,"name":"1","path":"1_Pooling","type":"sentence_transformers.models.Pooling"},{"idx":2,"name":"2","path":"2_Normalize","type":"sentence_transformers.models.Normalize"}]"#,
+            ),
+            (
+                "1_Pooling/config.json",
+                r#"{"pooling_mode_cls_token": true}"#,
+            ),
             ("sentence_bert_config.json", r#"{"max_seq_length": 1024}"#),
             ("config.json", r#"{"max_position_embeddings": 512}"#),
-            ("config_sentence_transformers.json", r#"{"prompts": {"query": "query: ", "passage": "passage: "}, "default_prompt_name": null}"#),
+            (
+                "config_sentence_transformers.json",
+                r#"{"prompts": {"query": "query: ", "passage": "passage: "}, "default_prompt_name": null}"#,
+            ),
         ]);
         let c = ModelConfig::load(d.path()).unwrap();
         assert_eq!(c.pooling, Pooling::Cls);
@@ -317,7 +361,10 @@ mod tests {
     fn missing_tokenizer_names_the_folder_and_the_file() {
         let d = folder(&[("model.onnx", "x")]);
         let err = ModelConfig::load(d.path()).unwrap_err().to_string();
-        assert!(err.contains("tokenizer.json") && err.contains(&d.path().display().to_string()), "{err}");
+        assert!(
+            err.contains("tokenizer.json") && err.contains(&d.path().display().to_string()),
+            "{err}"
+        );
     }
 
     #[test]
@@ -325,10 +372,16 @@ mod tests {
         let d = folder(&[
             ("model.onnx", "x"),
             ("tokenizer.json", "{}"),
-            ("1_Pooling/config.json", r#"{"pooling_mode_lasttoken": true}"#),
+            (
+                "1_Pooling/config.json",
+                r#"{"pooling_mode_lasttoken": true}"#,
+            ),
         ]);
         let err = ModelConfig::load(d.path()).unwrap_err().to_string();
-        assert!(err.contains("lasttoken") && err.contains("not supported"), "{err}");
+        assert!(
+            err.contains("lasttoken") && err.contains("not supported"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -80,7 +80,12 @@ mod tests {
     /// Naive references written independently of the kernels above (f64 accumulation).
     fn naive_mean(hidden: &[Vec<f32>], mask: &[i64]) -> Vec<f64> {
         let dim = hidden[0].len();
-        let kept: Vec<&Vec<f32>> = hidden.iter().zip(mask).filter(|(_, m)| **m != 0).map(|(h, _)| h).collect();
+        let kept: Vec<&Vec<f32>> = hidden
+            .iter()
+            .zip(mask)
+            .filter(|(_, m)| **m != 0)
+            .map(|(h, _)| h)
+            .collect();
         (0..dim)
             .map(|d| {
                 if kept.is_empty() {

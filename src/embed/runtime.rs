@@ -27,7 +27,10 @@ pub fn ort_library_path() -> Result<PathBuf> {
             return Ok(p);
         }
         return Err(Error::Ort {
-            message: format!("ORT_DYLIB_PATH={} is not a file; point it at libonnxruntime.so or unset it", p.display()),
+            message: format!(
+                "ORT_DYLIB_PATH={} is not a file; point it at libonnxruntime.so or unset it",
+                p.display()
+            ),
         });
     }
     let candidates = crate::paths::onnxruntime_candidates();
@@ -44,20 +47,25 @@ static ENV: OnceLock<std::result::Result<Environment, String>> = OnceLock::new()
 fn environment() -> Result<&'static Environment> {
     ENV.get_or_init(|| {
         let path = ort_library_path().map_err(|e| e.to_string())?;
-        let builder = ort::init_from(&path).map_err(|e| format!("cannot load {}: {e}", path.display()))?;
+        let builder =
+            ort::init_from(&path).map_err(|e| format!("cannot load {}: {e}", path.display()))?;
         builder
             .with_name("sembridge")
             .build()
             .map_err(|e| format!("cannot start ONNX Runtime from {}: {e}", path.display()))
     })
     .as_ref()
-    .map_err(|message| Error::Ort { message: message.clone() })
+    .map_err(|message| Error::Ort {
+        message: message.clone(),
+    })
 }
 
 pub(super) fn session(onnx: &Path, opts: &EmbedOptions) -> Result<Session> {
     let env = environment()?;
     let threads = if opts.threads == 0 {
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
     } else {
         opts.threads
     };
@@ -67,7 +75,8 @@ pub(super) fn session(onnx: &Path, opts: &EmbedOptions) -> Result<Session> {
         OptLevel::Extended => GraphOptimizationLevel::Level2,
         OptLevel::All => GraphOptimizationLevel::All,
     };
-    let fail = |e: &dyn std::fmt::Display| Error::model(onnx, format!("ONNX Runtime cannot load it: {e}"));
+    let fail =
+        |e: &dyn std::fmt::Display| Error::model(onnx, format!("ONNX Runtime cannot load it: {e}"));
     let mut builder = Session::builder(env)
         .map_err(|e| fail(&e))?
         .with_optimization_level(level)

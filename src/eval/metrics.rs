@@ -102,7 +102,8 @@ pub fn mrr_at(run: &[Hit], judgments: &Judgments, k: usize) -> f64 {
 
 /// The mean of `metric` over every query in `qrels`. A query without a run in `runs` counts as 0
 /// (as `trec_eval -c` does; BEIR would leave it out), so pass the run of every judged query. Runs
-/// for queries absent from `qrels` are ignored. 0 when `qrels` is empty.
+/// for queries absent from `qrels` are ignored. A judged query with no relevant document (all
+/// judgments <= 0) scores 0 and stays in the mean. 0 when `qrels` is empty.
 pub fn mean_over_queries(
     qrels: &Qrels,
     runs: &BTreeMap<String, Vec<Hit>>,
@@ -151,7 +152,11 @@ pub fn mean_ann_recall_at(
     }
     let total: f64 = exact
         .iter()
-        .map(|(qid, truth)| approx.get(qid).map_or(0.0, |run| ann_recall_at(run, truth, k)))
+        .map(|(qid, truth)| {
+            approx
+                .get(qid)
+                .map_or(0.0, |run| ann_recall_at(run, truth, k))
+        })
         .sum();
     total / exact.len() as f64
 }

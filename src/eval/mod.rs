@@ -7,9 +7,9 @@
 pub mod metrics;
 pub mod plot;
 pub mod report;
+pub mod run;
 
 pub use metrics::{
-    ann_recall_at, mean_ann_recall_at, mean_over_queries, mrr_at, ndcg_at, precision_at,
-    recall_at,
+    ann_recall_at, mean_ann_recall_at, mean_over_queries, mrr_at, ndcg_at, precision_at, recall_at,
 };
-pub use report::{percentile, AnnRecall, ModeReport};
+pub use report::{AnnRecall, ModeReport, percentile};

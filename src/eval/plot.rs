@@ -77,6 +77,13 @@ fn axis(lo: f64, hi: f64) -> (f64, f64, f64) {
     ((lo / step).floor() * step, (hi / step).ceil() * step, step)
 }
 
+/// Tick positions from `lo` to `hi` by `step` (at most 50; none for a non-finite range).
+fn ticks(lo: f64, hi: f64, step: f64) -> impl Iterator<Item = f64> {
+    (0..=50)
+        .map(move |i| lo + f64::from(i) * step)
+        .take_while(move |t| t.is_finite() && *t <= hi + step * 1e-9)
+}
+
 fn tick_label(v: f64, step: f64) -> String {
     let decimals = if step >= 1.0 {
         0
@@ -90,13 +97,21 @@ fn tick_label(v: f64, step: f64) -> String {
 /// order), with axes, ticks, axis labels and a legend. Non-finite points are left out.
 pub fn recall_latency_svg(title: &str, x_label: &str, y_label: &str, series: &[Series]) -> String {
     let finite = |p: &&PlotPoint| p.latency_ms.is_finite() && p.recall.is_finite();
-    let all: Vec<&PlotPoint> = series.iter().flat_map(|s| &s.points).filter(finite).collect();
-    let (x_min, x_max) = all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
-        (a.min(p.latency_ms), b.max(p.latency_ms))
-    });
-    let (y_min, y_max) = all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
-        (a.min(p.recall), b.max(p.recall))
-    });
+    let all: Vec<&PlotPoint> = series
+        .iter()
+        .flat_map(|s| &s.points)
+        .filter(finite)
+        .collect();
+    let (x_min, x_max) = all
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+            (a.min(p.latency_ms), b.max(p.latency_ms))
+        });
+    let (y_min, y_max) = all
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+            (a.min(p.recall), b.max(p.recall))
+        });
     // Latency axis from 0; recall axis up to at least 1 when the values are recalls.
     let (x0, x1, xs) = if all.is_empty() {
         axis(0.0, 1.0)
@@ -119,7 +134,10 @@ pub fn recall_latency_svg(title: &str, x_label: &str, y_label: &str, series: &[S
         svg,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">"#
     );
-    let _ = writeln!(svg, r#"<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>"#);
+    let _ = writeln!(
+        svg,
+        r#"<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>"#
+    );
     let _ = writeln!(
         svg,
         r#"<text x="{}" y="24" text-anchor="middle" font-size="15">{}</text>"#,
@@ -127,8 +145,7 @@ pub fn recall_latency_svg(title: &str, x_label: &str, y_label: &str, series: &[S
         esc(title)
     );
     // Grid and ticks.
-    let mut t = x0;
-    while t <= x1 + xs * 1e-9 {
+    for t in ticks(x0, x1, xs) {
         let x = px(t);
         let _ = writeln!(
             svg,
@@ -137,10 +154,8 @@ pub fn recall_latency_svg(title: &str, x_label: &str, y_label: &str, series: &[S
             TOP + ph + 18.0,
             tick_label(t, xs)
         );
-        t += xs;
     }
-    let mut t = y0;
-    while t <= y1 + ys * 1e-9 {
+    for t in ticks(y0, y1, ys) {
         let y = py(t);
         let _ = writeln!(
             svg,
@@ -150,7 +165,6 @@ pub fn recall_latency_svg(title: &str, x_label: &str, y_label: &str, series: &[S
             y + 4.0,
             tick_label(t, ys)
         );
-        t += ys;
     }
     let _ = writeln!(
         svg,
@@ -187,7 +201,10 @@ pub fn recall_latency_svg(title: &str, x_label: &str, y_label: &str, series: &[S
         );
         for p in &pts {
             let (x, y) = (px(p.latency_ms), py(p.recall));
-            let _ = writeln!(svg, r#"<circle cx="{x:.1}" cy="{y:.1}" r="3" fill="{color}"/>"#);
+            let _ = writeln!(
+                svg,
+                r#"<circle cx="{x:.1}" cy="{y:.1}" r="3" fill="{color}"/>"#
+            );
             if let Some(label) = &p.label {
                 let _ = writeln!(
                     svg,
@@ -283,7 +300,12 @@ mod tests {
                 points: vec![],
             },
         ];
-        let svg = recall_latency_svg("recall@10 vs latency", "p50 latency (ms)", "recall@10", &series);
+        let svg = recall_latency_svg(
+            "recall@10 vs latency",
+            "p50 latency (ms)",
+            "recall@10",
+            &series,
+        );
         assert!(svg.starts_with("<svg"));
         assert!(svg.trim_end().ends_with("</svg>"));
         assert_eq!(svg.matches("<polyline").count(), 3);

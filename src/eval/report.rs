@@ -43,7 +43,11 @@ impl ModeReport {
         runs: &BTreeMap<String, Vec<Hit>>,
         latencies_ms: &[f64],
     ) -> Self {
-        let mut sorted: Vec<f64> = latencies_ms.iter().copied().filter(|x| x.is_finite()).collect();
+        let mut sorted: Vec<f64> = latencies_ms
+            .iter()
+            .copied()
+            .filter(|x| x.is_finite())
+            .collect();
         sorted.sort_by(f64::total_cmp);
         Self {
             mode: mode.into(),
@@ -66,7 +70,11 @@ pub fn percentile(sorted_ms: &[f64], p: f64) -> f64 {
     if n == 0 {
         return f64::NAN;
     }
-    let p = if p.is_nan() { 50.0 } else { p.clamp(0.0, 100.0) };
+    let p = if p.is_nan() {
+        50.0
+    } else {
+        p.clamp(0.0, 100.0)
+    };
     let pos = p / 100.0 * (n - 1) as f64;
     let lo = pos.floor() as usize;
     let hi = pos.ceil() as usize;
@@ -91,7 +99,9 @@ pub fn render_markdown(reports: &[ModeReport]) -> String {
          |---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for r in reports {
-        let (a10, a100) = r.ann_recall.map_or((f64::NAN, f64::NAN), |a| (a.at10, a.at100));
+        let (a10, a100) = r
+            .ann_recall
+            .map_or((f64::NAN, f64::NAN), |a| (a.at10, a.at100));
         // Writing to a String cannot fail.
         let _ = writeln!(
             out,
@@ -142,7 +152,10 @@ mod tests {
         qrels.insert("q2".into(), [("d2".to_string(), 1)].into_iter().collect());
         let mut runs = BTreeMap::new();
         runs.insert("q1".to_string(), vec![Hit::new("d1", 1.0)]);
-        runs.insert("q2".to_string(), vec![Hit::new("x", 1.0), Hit::new("d2", 0.5)]);
+        runs.insert(
+            "q2".to_string(),
+            vec![Hit::new("x", 1.0), Hit::new("d2", 0.5)],
+        );
         let mut knn = ModeReport::compute("knn", &qrels, &runs, &[3.0, 1.0, 2.0]);
         knn.ann_recall = Some(AnnRecall {
             at10: 0.98,
@@ -169,7 +182,10 @@ mod tests {
         let md = render_markdown(&reports);
         let lines: Vec<&str> = md.lines().collect();
         assert_eq!(lines.len(), 4, "{md}");
-        assert!(lines[2].starts_with("| knn | 0.8155 | 1.0000 | 0.7500 | 2.00 |"), "{md}");
+        assert!(
+            lines[2].starts_with("| knn | 0.8155 | 1.0000 | 0.7500 | 2.00 |"),
+            "{md}"
+        );
         assert!(lines[2].contains("| 0.9800 | 0.9500 | 2 |"), "{md}");
         assert!(lines[3].contains("| – | – |"), "{md}");
         let json = to_json(&reports).unwrap();

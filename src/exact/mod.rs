@@ -71,8 +71,12 @@ pub fn search(store: &Store, queries: &[Vec<f32>], params: &ExactParams) -> Resu
 /// Like [`search`], with the queries as one row-major slice of `n * store.dims()` values.
 pub fn search_flat(store: &Store, queries: &[f32], params: &ExactParams) -> Result<Vec<Vec<Hit>>> {
     let dims = store.dims();
-    if queries.len() % dims != 0 {
-        return check_dims(store, queries.len() % dims, queries.len() / dims).map(|_| Vec::new());
+    if !queries.len().is_multiple_of(dims) {
+        return Err(Error::Dimension {
+            expected: dims,
+            got: queries.len(),
+            context: "flat query slice length is not a multiple of the store's dims".into(),
+        });
     }
     if params.query_chunk_size == 0 || params.corpus_chunk_size == 0 {
         return Err(Error::config("exact search chunk size", "must be > 0"));
@@ -80,7 +84,10 @@ pub fn search_flat(store: &Store, queries: &[f32], params: &ExactParams) -> Resu
     let n_queries = queries.len() / dims;
     let rows = store.len();
     if u32::try_from(rows).is_err() {
-        return Err(Error::store(store.path(), format!("{rows} rows: more than exact search supports")));
+        return Err(Error::store(
+            store.path(),
+            format!("{rows} rows: more than exact search supports"),
+        ));
     }
     let k = params.k.min(rows);
     if n_queries == 0 || k == 0 {
@@ -103,7 +110,13 @@ pub fn search_flat(store: &Store, queries: &[f32], params: &ExactParams) -> Resu
         .map_init(Vec::new, |scratch, (qi, ci)| {
             let q = &queries[qi * qc * dims..((qi + 1) * qc).min(n_queries) * dims];
             let (start, end) = (ci * cc, ((ci + 1) * cc).min(rows));
-            let tile = Tile { store, norms, start, end, k };
+            let tile = Tile {
+                store,
+                norms,
+                start,
+                end,
+                k,
+            };
             (qi, tile.top(q, scratch))
         })
         .collect();
@@ -120,7 +133,9 @@ pub fn search_flat(store: &Store, queries: &[f32], params: &ExactParams) -> Resu
         .into_iter()
         .map(|m| {
             let top = m.into_sorted_vec();
-            top.into_iter().map(|s| Hit::new(ids[s.row as usize].clone(), s.score)).collect()
+            top.into_iter()
+                .map(|s| Hit::new(ids[s.row as usize].clone(), s.score))
+                .collect()
         })
         .collect())
 }
@@ -193,7 +208,9 @@ impl Tile<'_> {
                         *s = if n > 0.0 { *s / n } else { 0.0 };
                     }
                 }
-                let mut top = TopK::new(self.k, |a: u32, b: u32| ids[a as usize].cmp(&ids[b as usize]));
+                let mut top = TopK::new(self.k, |a: u32, b: u32| {
+                    ids[a as usize].cmp(&ids[b as usize])
+                });
                 top.push_all(scores, self.start as u32);
                 top.into_sorted_vec()
             })

@@ -80,7 +80,8 @@ impl StoreWriter {
         let tmp = tmp_path(path);
         let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
         let mut out = BufWriter::with_capacity(1 << 20, file);
-        out.write_all(&[0u8; HEADER_LEN]).map_err(|e| Error::io(&tmp, e))?;
+        out.write_all(&[0u8; HEADER_LEN])
+            .map_err(|e| Error::io(&tmp, e))?;
         Ok(StoreWriter {
             path: path.to_owned(),
             tmp,
@@ -116,10 +117,16 @@ impl StoreWriter {
             });
         }
         if u32::try_from(id.len()).is_err() {
-            return Err(Error::store(&self.path, format!("id of {} bytes is too long", id.len())));
+            return Err(Error::store(
+                &self.path,
+                format!("id of {} bytes is too long", id.len()),
+            ));
         }
         if let Some(i) = vector.iter().position(|v| !v.is_finite()) {
-            return Err(Error::store(&self.path, format!("id `{id}`: component {i} is not finite")));
+            return Err(Error::store(
+                &self.path,
+                format!("id `{id}`: component {i} is not finite"),
+            ));
         }
         if self.seen.contains(id) {
             return Err(Error::store(&self.path, format!("duplicate id `{id}`")));
@@ -131,7 +138,8 @@ impl StoreWriter {
             self.buf.extend_from_slice(&v.to_le_bytes());
         }
         let out = self.out.as_mut().expect("writer is open until finish");
-        out.write_all(&self.buf).map_err(|e| Error::io(&self.tmp, e))?;
+        out.write_all(&self.buf)
+            .map_err(|e| Error::io(&self.tmp, e))?;
         self.seen.insert(id.to_owned());
         self.ids.push(id.to_owned());
         Ok(())
@@ -146,7 +154,8 @@ impl StoreWriter {
         let ids_offset = HEADER_LEN as u64 + count * self.dims as u64 * 4;
         let mut ids_len = 0u64;
         for id in &self.ids {
-            out.write_all(&(id.len() as u32).to_le_bytes()).map_err(io)?;
+            out.write_all(&(id.len() as u32).to_le_bytes())
+                .map_err(io)?;
             out.write_all(id.as_bytes()).map_err(io)?;
             ids_len += 4 + id.len() as u64;
         }
@@ -154,12 +163,22 @@ impl StoreWriter {
             .map_err(|e| Error::store(&self.path, format!("cannot serialize meta: {e}")))?;
         out.write_all(&meta).map_err(io)?;
         let meta_offset = ids_offset + ids_len;
-        let flags = if self.unit && count > 0 { FLAG_UNIT_NORM } else { 0 };
+        let flags = if self.unit && count > 0 {
+            FLAG_UNIT_NORM
+        } else {
+            0
+        };
         let mut header = Vec::with_capacity(HEADER_LEN);
         header.extend_from_slice(MAGIC);
         header.extend_from_slice(&VERSION.to_le_bytes());
         header.extend_from_slice(&flags.to_le_bytes());
-        for v in [self.dims as u64, count, HEADER_LEN as u64, ids_offset, meta_offset] {
+        for v in [
+            self.dims as u64,
+            count,
+            HEADER_LEN as u64,
+            ids_offset,
+            meta_offset,
+        ] {
             header.extend_from_slice(&v.to_le_bytes());
         }
         header.extend_from_slice(&(meta.len() as u64).to_le_bytes());
@@ -229,14 +248,19 @@ impl Store {
         let mmap = unsafe { Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
         let b: &[u8] = &mmap;
         if b.len() < HEADER_LEN {
-            return Err(bad(format!("file is {} bytes, shorter than the header", b.len())));
+            return Err(bad(format!(
+                "file is {} bytes, shorter than the header",
+                b.len()
+            )));
         }
         if &b[..8] != MAGIC {
             return Err(bad("not a sembridge vector store (bad magic)".into()));
         }
         let version = u32_at(b, 8);
         if version != VERSION {
-            return Err(bad(format!("format version {version}, this build reads {VERSION}")));
+            return Err(bad(format!(
+                "format version {version}, this build reads {VERSION}"
+            )));
         }
         let flags = u32_at(b, 12);
         let dims = u64_at(b, 16);
@@ -272,7 +296,10 @@ impl Store {
         let matrix = if view_ok {
             Matrix::Mapped { offset, len }
         } else {
-            let v = bytes.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().expect("4"))).collect();
+            let v = bytes
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes(c.try_into().expect("4")))
+                .collect();
             Matrix::Owned(v)
         };
         Ok(Store {
@@ -339,7 +366,11 @@ impl Store {
     /// The row of `id`, if present (the lookup table is built on first use).
     pub fn index_of(&self, id: &str) -> Option<usize> {
         let index = self.index.get_or_init(|| {
-            self.ids.iter().enumerate().map(|(i, id)| (id.clone(), i)).collect()
+            self.ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| (id.clone(), i))
+                .collect()
         });
         index.get(id).copied()
     }
@@ -364,7 +395,9 @@ fn parse_ids(mut b: &[u8], count: usize) -> std::result::Result<Vec<String>, Str
         }
         let n = u32_at(b, 0) as usize;
         if b.len() - 4 < n {
-            return Err(format!("id {i} claims {n} bytes past the end of the ids section"));
+            return Err(format!(
+                "id {i} claims {n} bytes past the end of the ids section"
+            ));
         }
         let s = std::str::from_utf8(&b[4..4 + n])
             .map_err(|e| format!("id {i} is not valid UTF-8: {e}"))?;

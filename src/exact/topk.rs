@@ -76,7 +76,11 @@ impl<F: Fn(u32, u32) -> Ordering> TopK<F> {
         // After the select, the worst kept element sits at k - 1. A NaN threshold would reject
         // nothing (every comparison is false), which is correct: NaN is the worst score.
         let worst = buf[k - 1].score;
-        self.threshold = if worst.is_nan() { f32::NEG_INFINITY } else { worst };
+        self.threshold = if worst.is_nan() {
+            f32::NEG_INFINITY
+        } else {
+            worst
+        };
         self.buf = buf;
     }
 
@@ -109,7 +113,11 @@ mod tests {
     use super::*;
 
     fn reference(scores: &[f32], ids: &[String], k: usize) -> Vec<Hit> {
-        let mut all: Vec<Hit> = scores.iter().zip(ids).map(|(&s, id)| Hit::new(id.clone(), s)).collect();
+        let mut all: Vec<Hit> = scores
+            .iter()
+            .zip(ids)
+            .map(|(&s, id)| Hit::new(id.clone(), s))
+            .collect();
         all.sort_by(hit_order);
         all.truncate(k);
         all

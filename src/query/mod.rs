@@ -1,1 +1,186 @@
 //! Search modes against an engine (bm25, knn, hybrid) and client-side fusion.
+//!
+//! Hybrid runs the BM25 leg and the kNN leg concurrently and fuses them here ([`fusion`]), which
+//! works on every engine and version (no search pipeline or `rrf` retriever needed).
+
+pub mod fusion;
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::embed::Embedder;
+use crate::engines::{Engine, KnnParams, Similarity, TermFilter};
+use crate::error::Result;
+use crate::hit::Hit;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Bm25,
+    Knn,
+    Hybrid,
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Mode::Bm25 => "bm25",
+            Mode::Knn => "knn",
+            Mode::Hybrid => "hybrid",
+        })
+    }
+}
+
+/// How hybrid combines its legs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub enum Fusion {
+    /// Reciprocal rank fusion with constant k.
+    Rrf { k: f32 },
+    /// Min-max normalized linear fusion; `alpha` weighs the kNN leg.
+    Linear { alpha: f32 },
+}
+
+#[derive(Debug, Clone)]
+pub struct QueryParams {
+    pub index: String,
+    pub k: usize,
+    /// kNN candidates (num_candidates / ef_search).
+    pub candidates: usize,
+    /// Each hybrid leg fetches this many before fusion (at least k).
+    pub leg_size: usize,
+    pub fusion: Fusion,
+    pub filters: Vec<TermFilter>,
+    pub similarity: Similarity,
+}
+
+impl QueryParams {
+    pub fn new(index: impl Into<String>) -> Self {
+        QueryParams {
+            index: index.into(),
+            k: 10,
+            candidates: 100,
+            leg_size: 100,
+            fusion: Fusion::Rrf {
+                k: fusion::DEFAULT_RRF_K,
+            },
+            filters: Vec::new(),
+            similarity: Similarity::Cosine,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QueryOutput {
+    pub mode: Mode,
+    pub hits: Vec<Hit>,
+    /// Title and text of each hit when the engine returned them (same order as `hits`).
+    #[serde(skip)]
+    pub sources: Vec<Value>,
+    /// Engine-reported time (sum over legs).
+    pub took_ms: u64,
+    /// Client wall time including embedding the query.
+    pub wall: Duration,
+    pub embed: Duration,
+}
+
+/// Run one query in `mode`. `vector` may be given (precomputed query embedding); otherwise the
+/// embedder embeds `text` with the model's query prompt.
+pub async fn run(
+    engine: &Engine,
+    embedder: Option<&Embedder>,
+    text: &str,
+    vector: Option<&[f32]>,
+    mode: Mode,
+    p: &QueryParams,
+) -> Result<QueryOutput> {
+    let started = Instant::now();
+    let mut embed = Duration::ZERO;
+    let needs_vector = mode != Mode::Bm25;
+    let owned;
+    let vector: Option<&[f32]> = match (needs_vector, vector, embedder) {
+        (false, _, _) => None,
+        (true, Some(v), _) => Some(v),
+        (true, None, Some(e)) => {
+            let t = Instant::now();
+            owned = e.embed_queries(&[text])?.remove(0);
+            embed = t.elapsed();
+            Some(&owned)
+        }
+        (true, None, None) => {
+            return Err(crate::error::Error::config(
+                "--model",
+                "kNN and hybrid modes need a model to embed the query",
+            ));
+        }
+    };
+    let (hits, sources, took_ms) = match mode {
+        Mode::Bm25 => {
+            let r = engine.bm25(&p.index, text, p.k, &p.filters).await?;
+            (r.hits, r.sources, r.took_ms)
+        }
+        Mode::Knn => {
+            let v = vector.expect("vector computed above for knn");
+            let r = engine
+                .knn(
+                    &p.index,
+                    v,
+                    &KnnParams {
+                        k: p.k,
+                        candidates: p.candidates,
+                    },
+                    &p.filters,
+                    p.similarity,
+                )
+                .await?;
+            (r.hits, r.sources, r.took_ms)
+        }
+        Mode::Hybrid => {
+            let v = vector.expect("vector computed above for hybrid");
+            let leg = p.leg_size.max(p.k);
+            let knn_params = KnnParams {
+                k: leg,
+                candidates: p.candidates.max(leg),
+            };
+            let (b, k) = tokio::try_join!(
+                engine.bm25(&p.index, text, leg, &p.filters),
+                engine.knn(&p.index, v, &knn_params, &p.filters, p.similarity)
+            )?;
+            let fused = match p.fusion {
+                Fusion::Rrf { k: rrf_k } => {
+                    fusion::rrf(&[b.hits.clone(), k.hits.clone()], rrf_k, p.k)
+                }
+                Fusion::Linear { alpha } => fusion::linear(&b.hits, &k.hits, alpha, p.k),
+            };
+            let mut by_id: std::collections::HashMap<&str, &Value> =
+                std::collections::HashMap::new();
+            for (h, s) in b
+                .hits
+                .iter()
+                .zip(&b.sources)
+                .chain(k.hits.iter().zip(&k.sources))
+            {
+                by_id.entry(h.doc_id.as_str()).or_insert(s);
+            }
+            let sources = fused
+                .iter()
+                .map(|h| {
+                    by_id
+                        .get(h.doc_id.as_str())
+                        .map(|v| (*v).clone())
+                        .unwrap_or(Value::Null)
+                })
+                .collect();
+            (fused, sources, b.took_ms + k.took_ms)
+        }
+    };
+    Ok(QueryOutput {
+        mode,
+        hits,
+        sources,
+        took_ms,
+        wall: started.elapsed(),
+        embed,
+    })
+}

@@ -129,8 +129,14 @@ fn mean_counts_missing_runs_as_zero() {
     runs.insert("q1".to_string(), run(&[("d1", 1.0)]));
     runs.insert("q9".to_string(), run(&[("d9", 1.0)])); // not judged: ignored
     // q1: 1, q2: no run -> 0; mean 0.5.
-    close(mean_over_queries(&qrels, &runs, |r, j| ndcg_at(r, j, 10)), 0.5);
-    close(mean_over_queries(&Qrels::new(), &runs, |r, j| ndcg_at(r, j, 10)), 0.0);
+    close(
+        mean_over_queries(&qrels, &runs, |r, j| ndcg_at(r, j, 10)),
+        0.5,
+    );
+    close(
+        mean_over_queries(&Qrels::new(), &runs, |r, j| ndcg_at(r, j, 10)),
+        0.0,
+    );
 }
 
 #[test]

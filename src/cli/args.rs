@@ -1,0 +1,157 @@
+//! Flags shared by several subcommands: how to reach the engine, which model to load.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::embed::{EmbedOptions, Embedder, OptLevel};
+use crate::engines::{ConnectOptions, EngineKind, Secret};
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Args)]
+pub struct ConnArgs {
+    /// Engine URL; user:password@ in it is accepted and never printed.
+    #[arg(
+        long,
+        env = "SEMBRIDGE_URL",
+        default_value = "http://127.0.0.1:9200",
+        hide_env_values = true
+    )]
+    pub url: String,
+    /// Skip detection (`GET /`) and treat the cluster as this engine.
+    #[arg(long, value_enum)]
+    pub engine: Option<EngineKind>,
+    /// Basic auth user.
+    #[arg(long, env = "SEMBRIDGE_USER")]
+    pub user: Option<String>,
+    /// Basic auth password (prefer the environment variable over the flag).
+    #[arg(long, env = "SEMBRIDGE_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+    /// API key (Elasticsearch: id:key or encoded; OpenSearch: id:key).
+    #[arg(long, env = "SEMBRIDGE_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+    /// PEM file of the CA that signed the engine's certificate (certificates are verified by default).
+    #[arg(long)]
+    pub ca_cert: Option<PathBuf>,
+    /// Do not verify TLS certificates (test clusters only).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Request timeout in seconds.
+    #[arg(long, default_value_t = 60)]
+    pub timeout: u64,
+}
+
+impl ConnArgs {
+    pub fn options(&self) -> Result<ConnectOptions> {
+        if self.timeout == 0 {
+            return Err(Error::config("--timeout", "must be at least 1 second"));
+        }
+        if let Some(p) = &self.ca_cert
+            && !p.is_file()
+        {
+            return Err(Error::config(
+                "--ca-cert",
+                format!("{} is not a file", p.display()),
+            ));
+        }
+        Ok(ConnectOptions {
+            url: self.url.clone(),
+            kind: self.engine,
+            username: self.user.clone(),
+            password: self.password.clone().map(Secret::new),
+            api_key: self.api_key.clone().map(Secret::new),
+            ca_cert: self.ca_cert.clone(),
+            insecure: self.insecure,
+            timeout: Duration::from_secs(self.timeout),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ModelArgs {
+    /// Model folder (sentence-transformers layout with model.onnx and tokenizer.json);
+    /// default: the int8 all-MiniLM-L6-v2 that scripts/setup.sh installs.
+    #[arg(long, env = "SEMBRIDGE_MODEL")]
+    pub model: Option<PathBuf>,
+    /// ONNX Runtime threads (0 = all cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Padded tokens per inference batch.
+    #[arg(long, default_value_t = EmbedOptions::default().token_budget)]
+    pub token_budget: usize,
+    /// Texts per inference batch at most.
+    #[arg(long, default_value_t = EmbedOptions::default().max_batch)]
+    pub max_batch: usize,
+    /// ONNX Runtime graph optimization level.
+    #[arg(long, value_enum, default_value_t = OptLevel::All)]
+    pub opt_level: OptLevel,
+}
+
+impl ModelArgs {
+    pub fn dir(&self) -> PathBuf {
+        self.model
+            .clone()
+            .unwrap_or_else(crate::paths::default_model_dir)
+    }
+
+    pub fn load(&self) -> Result<Embedder> {
+        if self.token_budget == 0 {
+            return Err(Error::config("--token-budget", "must be positive"));
+        }
+        if self.max_batch == 0 {
+            return Err(Error::config("--max-batch", "must be positive"));
+        }
+        let opts = EmbedOptions {
+            threads: self.threads,
+            token_budget: self.token_budget,
+            max_batch: self.max_batch,
+            optimization: self.opt_level,
+            ..EmbedOptions::default()
+        };
+        Embedder::load(&self.dir(), opts)
+    }
+}
+
+/// Parse `i/n` (0 <= i < n).
+pub fn parse_shard(s: &str) -> std::result::Result<(u32, u32), String> {
+    let (i, n) = s.split_once('/').ok_or("expected i/n, e.g. 0/2")?;
+    let i: u32 = i
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{i}` is not a number"))?;
+    let n: u32 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{n}` is not a number"))?;
+    if n == 0 || i >= n {
+        return Err(format!("need 0 <= i < n, got {i}/{n}"));
+    }
+    Ok((i, n))
+}
+
+/// Parse `field=value`.
+pub fn parse_filter(s: &str) -> std::result::Result<crate::engines::TermFilter, String> {
+    let (field, value) = s.split_once('=').ok_or("expected field=value")?;
+    if field.trim().is_empty() {
+        return Err("empty field name".into());
+    }
+    Ok(crate::engines::TermFilter {
+        field: field.trim().to_owned(),
+        value: value.to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_and_filter_parse_or_explain() {
+        assert_eq!(parse_shard("1/2"), Ok((1, 2)));
+        assert!(parse_shard("2/2").unwrap_err().contains("0 <= i < n"));
+        assert!(parse_shard("x").is_err());
+        assert_eq!(parse_filter("metadata.lang=en").unwrap().value, "en");
+        assert!(parse_filter("=x").is_err());
+    }
+}

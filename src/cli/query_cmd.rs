@@ -1,0 +1,191 @@
+//! `sembridge query` (bm25 | knn | hybrid against an engine) and `sembridge exact` (brute force
+//! over a local vector store): the same table or JSON out of both.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::{Value, json};
+
+use super::EXIT_OK;
+use super::args::{ConnArgs, ModelArgs, parse_filter};
+use crate::engines::{Engine, Similarity, TermFilter};
+use crate::error::Error;
+use crate::exact::{ExactParams, Store};
+use crate::hit::Hit;
+use crate::query::{Fusion, Mode, QueryParams};
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// The query text.
+    pub text: String,
+    #[arg(long)]
+    pub index: String,
+    #[arg(long, value_enum, default_value_t = Mode::Hybrid)]
+    pub mode: Mode,
+    /// Results to show.
+    #[arg(short, long, default_value_t = 10)]
+    pub k: usize,
+    /// kNN candidates: Elasticsearch num_candidates, OpenSearch ef_search.
+    #[arg(long, alias = "ef-search", default_value_t = 100)]
+    pub num_candidates: usize,
+    /// RRF constant (hybrid).
+    #[arg(long, default_value_t = crate::query::fusion::DEFAULT_RRF_K)]
+    pub rrf_k: f32,
+    /// Use min-max normalized linear fusion with this weight on the kNN leg instead of RRF.
+    #[arg(long)]
+    pub alpha: Option<f32>,
+    /// Hits fetched per hybrid leg before fusion.
+    #[arg(long, default_value_t = 100)]
+    pub leg_size: usize,
+    /// `field=value` term filter on every leg (kNN: pre-filter); repeatable.
+    #[arg(long = "filter", value_parser = parse_filter)]
+    pub filters: Vec<TermFilter>,
+    /// Similarity of the index's vector field (for converting scores back).
+    #[arg(long, value_enum, default_value_t = Similarity::Cosine)]
+    pub similarity: Similarity,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExactArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// The query text.
+    pub text: String,
+    /// Vector store written by `sembridge embed` or `ingest --store`.
+    #[arg(long)]
+    pub store: PathBuf,
+    #[arg(short, long, default_value_t = 10)]
+    pub k: usize,
+    #[arg(long, default_value_t = 100)]
+    pub query_chunk_size: usize,
+    #[arg(long, default_value_t = 16_384)]
+    pub corpus_chunk_size: usize,
+    /// Dot product instead of cosine.
+    #[arg(long)]
+    pub dot: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn run_query(a: QueryArgs) -> anyhow::Result<u8> {
+    if a.k == 0 {
+        return Err(Error::config("--k", "must be at least 1").into());
+    }
+    if let Some(alpha) = a.alpha
+        && !(0.0..=1.0).contains(&alpha)
+    {
+        return Err(Error::config("--alpha", format!("{alpha} is not in [0, 1]")).into());
+    }
+    let embedder = if a.mode == Mode::Bm25 {
+        None
+    } else {
+        Some(a.model.load()?)
+    };
+    let (engine, _info) = Engine::connect(&a.conn.options()?).await?;
+    let mut p = QueryParams::new(&a.index);
+    p.k = a.k;
+    p.candidates = a.num_candidates.max(a.k);
+    p.leg_size = a.leg_size.max(a.k);
+    p.fusion = match a.alpha {
+        Some(alpha) => Fusion::Linear { alpha },
+        None => Fusion::Rrf { k: a.rrf_k },
+    };
+    p.filters = a.filters.clone();
+    p.similarity = a.similarity;
+    let out = crate::query::run(&engine, embedder.as_ref(), &a.text, None, a.mode, &p).await?;
+    print_hits(
+        &out.hits,
+        &out.sources,
+        a.json,
+        &format!(
+            "{} on {} `{}`: engine took {} ms, client {:.1} ms (embedding {:.1} ms)",
+            out.mode,
+            engine.kind(),
+            a.index,
+            out.took_ms,
+            out.wall.as_secs_f64() * 1e3,
+            out.embed.as_secs_f64() * 1e3
+        ),
+    );
+    Ok(EXIT_OK)
+}
+
+pub fn run_exact(a: ExactArgs) -> anyhow::Result<u8> {
+    let store = Store::open(&a.store)?;
+    let embedder = a.model.load()?;
+    if embedder.dims() != store.dims() {
+        return Err(Error::Dimension {
+            expected: store.dims(),
+            got: embedder.dims(),
+            context: format!("model vs store {}", a.store.display()),
+        }
+        .into());
+    }
+    let q = embedder.embed_queries(&[a.text.as_str()])?;
+    let params = ExactParams {
+        k: a.k,
+        query_chunk_size: a.query_chunk_size.max(1),
+        corpus_chunk_size: a.corpus_chunk_size.max(1),
+        similarity: if a.dot {
+            crate::exact::Similarity::Dot
+        } else {
+            crate::exact::Similarity::Cosine
+        },
+    };
+    let started = std::time::Instant::now();
+    let hits = crate::exact::search(&store, &q, &params)?.remove(0);
+    let secs = started.elapsed().as_secs_f64();
+    let sources = vec![Value::Null; hits.len()];
+    print_hits(
+        &hits,
+        &sources,
+        a.json,
+        &format!("exact over {} vectors in {:.2} ms", store.len(), secs * 1e3),
+    );
+    Ok(EXIT_OK)
+}
+
+fn snippet(source: &Value) -> String {
+    let title = source.get("title").and_then(Value::as_str).unwrap_or("");
+    let text = source.get("text").and_then(Value::as_str).unwrap_or("");
+    let joined = if title.is_empty() {
+        text.to_owned()
+    } else {
+        format!("{title}: {text}")
+    };
+    let one_line: String = joined.split_whitespace().collect::<Vec<_>>().join(" ");
+    crate::engines::bulk::truncate(&one_line, 90)
+}
+
+fn print_hits(hits: &[Hit], sources: &[Value], as_json: bool, header: &str) {
+    if as_json {
+        let rows: Vec<Value> = hits
+            .iter()
+            .zip(sources)
+            .enumerate()
+            .map(|(i, (h, s))| json!({"rank": i + 1, "id": h.doc_id, "score": h.score, "title": s.get("title"), "text": s.get("text")}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).unwrap_or_default()
+        );
+        return;
+    }
+    println!("{header}");
+    println!("{:>4}  {:<24} {:>9}  text", "rank", "id", "score");
+    for (i, (h, s)) in hits.iter().zip(sources).enumerate() {
+        println!(
+            "{:>4}  {:<24} {:>9.4}  {}",
+            i + 1,
+            crate::engines::bulk::truncate(&h.doc_id, 24),
+            h.score,
+            snippet(s)
+        );
+    }
+}

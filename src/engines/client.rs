@@ -1,0 +1,367 @@
+//! The HTTP layer: one small wrapper over the `opensearch` and `elasticsearch` crates' transports
+//! (auth, TLS, pooling) that turns every non-2xx answer into an error with the engine's reason,
+//! and every message into one without credentials.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use url::Url;
+
+use super::secret::{Secret, redact_url, scrub};
+use super::{ConnectOptions, EngineKind};
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy)]
+pub enum Method {
+    Get,
+    Put,
+    Post,
+    Delete,
+    Head,
+}
+
+#[derive(Debug, Clone)]
+enum Inner {
+    Os(opensearch::OpenSearch),
+    Es(elasticsearch::Elasticsearch),
+}
+
+/// A client for one engine with its redacted URL and the secrets to scrub from messages.
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: Inner,
+    url: String,
+    secrets: Vec<Secret>,
+    timeout: Duration,
+}
+
+/// Split `user:password@` out of the URL; the URL that reaches the transport has none.
+fn parse_url(raw: &str) -> Result<(Url, Option<(String, Secret)>)> {
+    let mut url = Url::parse(raw)
+        .map_err(|e| Error::config("--url", format!("`{}` is not a URL: {e}", redact_raw(raw))))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::config(
+            "--url",
+            format!("scheme `{}` is not http or https", url.scheme()),
+        ));
+    }
+    let creds = if url.username().is_empty() {
+        None
+    } else {
+        let user = percent_decode(url.username());
+        let pass = url.password().map(percent_decode).unwrap_or_default();
+        Some((user, Secret::new(pass)))
+    };
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    Ok((url, creds))
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={s}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| s.to_owned())
+}
+
+/// Best effort redaction of a string that did not even parse as a URL: everything before the last
+/// `@` (where user info would be) is masked.
+fn redact_raw(raw: &str) -> String {
+    match raw.rfind('@') {
+        Some(at) => {
+            let start = raw
+                .find("://")
+                .map(|s| s + 3)
+                .filter(|s| *s <= at)
+                .unwrap_or(0);
+            format!("{}***@{}", &raw[..start], &raw[at + 1..])
+        }
+        None => raw.to_owned(),
+    }
+}
+
+impl Client {
+    pub fn new(opts: &ConnectOptions, kind: EngineKind) -> Result<Client> {
+        let (url, url_creds) = parse_url(&opts.url)?;
+        let shown = redact_url(&url);
+        let basic = match (&opts.username, &opts.password, url_creds) {
+            (Some(u), Some(p), _) => Some((u.clone(), p.clone())),
+            (Some(u), None, _) => Some((u.clone(), Secret::new(""))),
+            (None, Some(_), _) => {
+                return Err(Error::config("--password", "a password needs --user"));
+            }
+            (None, None, c) => c,
+        };
+        let mut secrets: Vec<Secret> = Vec::new();
+        if let Some((_, p)) = &basic {
+            secrets.push(p.clone());
+        }
+        if let Some(k) = &opts.api_key {
+            secrets.push(k.clone());
+        }
+        let ca = match &opts.ca_cert {
+            Some(path) => Some(std::fs::read(path).map_err(|e| Error::io(path, e))?),
+            None => None,
+        };
+        let build_err = |e: &dyn std::fmt::Display| {
+            Error::config("--url", format!("cannot build a client for {shown}: {e}"))
+        };
+        let inner = match kind {
+            EngineKind::OpenSearch => {
+                use opensearch::auth::Credentials;
+                use opensearch::cert::{Certificate, CertificateValidation};
+                use opensearch::http::transport::{SingleNodeConnectionPool, TransportBuilder};
+                let mut b = TransportBuilder::new(SingleNodeConnectionPool::new(url.clone()))
+                    .timeout(opts.timeout)
+                    .disable_proxy();
+                if let Some((u, p)) = &basic {
+                    b = b.auth(Credentials::Basic(u.clone(), p.expose().to_owned()));
+                }
+                if let Some(k) = &opts.api_key {
+                    let (id, key) = k.expose().split_once(':').ok_or_else(|| {
+                        Error::config("--api-key", "OpenSearch API keys are given as id:key")
+                    })?;
+                    b = b.auth(Credentials::ApiKey(id.to_owned(), key.to_owned()));
+                }
+                if opts.insecure {
+                    b = b.cert_validation(CertificateValidation::None);
+                } else if let (Some(pem), Some(path)) = (&ca, &opts.ca_cert) {
+                    let cert = Certificate::from_pem(pem).map_err(|e| {
+                        Error::config("--ca-cert", format!("{}: {e}", path.display()))
+                    })?;
+                    b = b.cert_validation(CertificateValidation::Full(cert));
+                }
+                Inner::Os(opensearch::OpenSearch::new(
+                    b.build().map_err(|e| build_err(&e))?,
+                ))
+            }
+            EngineKind::Elasticsearch => {
+                use elasticsearch::auth::Credentials;
+                use elasticsearch::cert::{Certificate, CertificateValidation};
+                use elasticsearch::http::transport::{SingleNodeConnectionPool, TransportBuilder};
+                let mut b = TransportBuilder::new(SingleNodeConnectionPool::new(url.clone()))
+                    .timeout(opts.timeout)
+                    .disable_proxy();
+                if let Some((u, p)) = &basic {
+                    b = b.auth(Credentials::Basic(u.clone(), p.expose().to_owned()));
+                }
+                if let Some(k) = &opts.api_key {
+                    b = b.auth(match k.expose().split_once(':') {
+                        Some((id, key)) => Credentials::ApiKey(id.to_owned(), key.to_owned()),
+                        None => Credentials::EncodedApiKey(k.expose().to_owned()),
+                    });
+                }
+                if opts.insecure {
+                    b = b.cert_validation(CertificateValidation::None);
+                } else if let (Some(pem), Some(path)) = (&ca, &opts.ca_cert) {
+                    let cert = Certificate::from_pem(pem).map_err(|e| {
+                        Error::config("--ca-cert", format!("{}: {e}", path.display()))
+                    })?;
+                    b = b.cert_validation(CertificateValidation::Full(cert));
+                }
+                Inner::Es(elasticsearch::Elasticsearch::new(
+                    b.build().map_err(|e| build_err(&e))?,
+                ))
+            }
+        };
+        Ok(Client {
+            inner,
+            url: shown,
+            secrets,
+            timeout: opts.timeout,
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    fn scrub(&self, s: &str) -> String {
+        scrub(s, &self.secrets.iter().collect::<Vec<_>>())
+    }
+
+    fn unreachable(&self, e: &dyn std::fmt::Display, timeout: bool) -> Error {
+        let mut message = self.scrub(&error_chain(e));
+        if timeout {
+            message = format!("timed out after {:?} ({message})", self.timeout);
+        }
+        Error::Unreachable {
+            url: self.url.clone(),
+            message,
+        }
+    }
+
+    /// Send a request; returns status and body bytes, or `Unreachable` when no answer came.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+        ndjson: bool,
+    ) -> Result<(u16, Vec<u8>)> {
+        let path = format!("/{}", path.trim_start_matches('/'));
+        let (path, query) = match path.split_once('?') {
+            Some((p, q)) => (
+                p.to_owned(),
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect::<Vec<(String, String)>>(),
+            ),
+            None => (path, Vec::new()),
+        };
+        let query = if query.is_empty() { None } else { Some(&query) };
+        match &self.inner {
+            Inner::Os(c) => {
+                use opensearch::http::Method as M;
+                use opensearch::http::headers::{CONTENT_TYPE, HeaderMap, HeaderValue};
+                let m = match method {
+                    Method::Get => M::Get,
+                    Method::Put => M::Put,
+                    Method::Post => M::Post,
+                    Method::Delete => M::Delete,
+                    Method::Head => M::Head,
+                };
+                let mut headers = HeaderMap::new();
+                if ndjson {
+                    headers.insert(
+                        CONTENT_TYPE,
+                        HeaderValue::from_static("application/x-ndjson"),
+                    );
+                }
+                let resp = c
+                    .send(m, &path, headers, query, body, None)
+                    .await
+                    .map_err(|e| self.unreachable(&e, e.is_timeout()))?;
+                let status = resp.status_code().as_u16();
+                let bytes = resp
+                    .bytes()
+                    .await
+                    .map_err(|e| self.unreachable(&e, false))?;
+                Ok((status, bytes.to_vec()))
+            }
+            Inner::Es(c) => {
+                use elasticsearch::http::Method as M;
+                use elasticsearch::http::headers::{CONTENT_TYPE, HeaderMap, HeaderValue};
+                let m = match method {
+                    Method::Get => M::Get,
+                    Method::Put => M::Put,
+                    Method::Post => M::Post,
+                    Method::Delete => M::Delete,
+                    Method::Head => M::Head,
+                };
+                let mut headers = HeaderMap::new();
+                if ndjson {
+                    headers.insert(
+                        CONTENT_TYPE,
+                        HeaderValue::from_static("application/x-ndjson"),
+                    );
+                }
+                let resp = c
+                    .send(m, &path, headers, query, body, None)
+                    .await
+                    .map_err(|e| self.unreachable(&e, e.is_timeout()))?;
+                let status = resp.status_code().as_u16();
+                let bytes = resp
+                    .bytes()
+                    .await
+                    .map_err(|e| self.unreachable(&e, false))?;
+                Ok((status, bytes.to_vec()))
+            }
+        }
+    }
+
+    fn check(&self, status: u16, bytes: &[u8]) -> Result<()> {
+        if (200..300).contains(&status) {
+            return Ok(());
+        }
+        let reason = match serde_json::from_slice::<Value>(bytes) {
+            Ok(v) => v
+                .get("error")
+                .map(super::bulk::describe_error)
+                .unwrap_or_else(|| v.to_string()),
+            Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+        };
+        let hint = match status {
+            401 => " (check --user/--password or --api-key)",
+            403 => " (the credentials lack the privilege for this action)",
+            _ => "",
+        };
+        Err(Error::Engine {
+            url: self.url.clone(),
+            status,
+            reason: format!("{}{hint}", self.scrub(&super::bulk::truncate(&reason, 500))),
+        })
+    }
+
+    /// A JSON request whose answer must be 2xx JSON.
+    pub async fn json(&self, method: Method, path: &str, body: Option<Value>) -> Result<Value> {
+        let body = body.map(|b| serde_json::to_vec(&b).expect("a JSON value serializes"));
+        let (status, bytes) = self.send(method, path, body, false).await?;
+        self.check(status, &bytes)?;
+        if bytes.is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&bytes).map_err(|e| Error::Engine {
+            url: self.url.clone(),
+            status,
+            reason: format!("answer is not JSON: {e}"),
+        })
+    }
+
+    pub async fn text(&self, method: Method, path: &str, body: Option<Value>) -> Result<String> {
+        let body = body.map(|b| serde_json::to_vec(&b).expect("a JSON value serializes"));
+        let (status, bytes) = self.send(method, path, body, false).await?;
+        self.check(status, &bytes)?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    pub async fn exists(&self, path: &str) -> Result<bool> {
+        let (status, bytes) = self.send(Method::Head, path, None, false).await?;
+        match status {
+            200 => Ok(true),
+            404 => Ok(false),
+            _ => self.check(status, &bytes).map(|_| false),
+        }
+    }
+
+    /// POST `_bulk` with an NDJSON body; the parsed answer (items are read by the caller).
+    pub async fn bulk(&self, ndjson: Vec<u8>) -> Result<Value> {
+        let (status, bytes) = self.send(Method::Post, "_bulk", Some(ndjson), true).await?;
+        self.check(status, &bytes)?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::Engine {
+            url: self.url.clone(),
+            status,
+            reason: format!("bulk answer is not JSON: {e}"),
+        })
+    }
+}
+
+/// `error: cause: cause` for errors whose Display hides the source (reqwest does).
+fn error_chain(e: &dyn std::fmt::Display) -> String {
+    e.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_credentials_are_split_out_and_decoded() {
+        let (url, creds) = parse_url("https://admin:p%40ss@localhost:9200").unwrap();
+        assert_eq!(url.as_str(), "https://localhost:9200/");
+        let (u, p) = creds.unwrap();
+        assert_eq!((u.as_str(), p.expose()), ("admin", "p@ss"));
+    }
+
+    #[test]
+    fn bad_url_message_hides_password() {
+        let err = parse_url("ftp://admin:secretpw@host")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("secretpw"), "{err}");
+        let err = parse_url("not a url admin:secretpw@host")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--url") && !err.contains("secretpw"), "{err}");
+    }
+}

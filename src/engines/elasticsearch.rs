@@ -1,0 +1,126 @@
+//! Elasticsearch's JSON: `dense_vector` mapping, top-level `knn` search, and `_score` back to
+//! similarity. Pure functions, tested without a server.
+
+use serde_json::{Value, json};
+
+use super::spec::{FIELD_ID, FIELD_METADATA, FIELD_TEXT, FIELD_TITLE, FIELD_VECTOR};
+use super::spec::{IndexSpec, KnnParams, Similarity, TermFilter, filter_clauses};
+
+pub fn similarity_name(s: Similarity) -> &'static str {
+    match s {
+        Similarity::Cosine => "cosine",
+        // dot_product needs unit-length vectors (checked before indexing).
+        Similarity::Dot => "dot_product",
+        Similarity::L2 => "l2_norm",
+    }
+}
+
+pub fn create_index_body(spec: &IndexSpec) -> Value {
+    let mut index_options = json!({"type": spec.es_index_type.as_str()});
+    if spec.es_index_type.as_str().ends_with("hnsw") {
+        index_options["m"] = json!(spec.m);
+        index_options["ef_construction"] = json!(spec.ef_construction);
+    }
+    json!({
+        "settings": {"number_of_shards": spec.shards, "number_of_replicas": 0},
+        "mappings": {
+            "_meta": spec.meta(),
+            "properties": {
+                FIELD_ID: {"type": "keyword"},
+                FIELD_TITLE: {"type": "text", "analyzer": spec.analyzer},
+                FIELD_TEXT: {"type": "text", "analyzer": spec.analyzer},
+                FIELD_VECTOR: {
+                    "type": "dense_vector",
+                    "dims": spec.dims,
+                    "index": true,
+                    "similarity": similarity_name(spec.similarity),
+                    "index_options": index_options
+                },
+                FIELD_METADATA: {"type": "object", "dynamic": true}
+            }
+        }
+    })
+}
+
+/// Top-level `knn` search; filters pre-filter inside the knn section.
+pub fn knn_body(vector: &[f32], p: &KnnParams, filters: &[TermFilter]) -> Value {
+    let mut knn = json!({
+        "field": FIELD_VECTOR,
+        "query_vector": vector,
+        "k": p.k,
+        "num_candidates": p.candidates.max(p.k)
+    });
+    if !filters.is_empty() {
+        knn["filter"] = json!(filter_clauses(filters));
+    }
+    json!({"size": p.k, "_source": [FIELD_ID, FIELD_TITLE, FIELD_TEXT], "knn": knn})
+}
+
+/// The similarity an Elasticsearch kNN `_score` stands for: cosine and dot_product
+/// `score = (1 + sim) / 2`; l2_norm `score = 1 / (1 + d²)`, returned as `-d²`.
+pub fn score_to_similarity(score: f32, s: Similarity) -> f32 {
+    match s {
+        Similarity::Cosine | Similarity::Dot => 2.0 * score - 1.0,
+        Similarity::L2 => -(1.0 / score - 1.0),
+    }
+}
+
+pub fn vector_field_of(mapping: &Value) -> Option<(usize, Option<Similarity>)> {
+    let field = mapping.pointer(&format!("/properties/{FIELD_VECTOR}"))?;
+    let dims = field.get("dims")?.as_u64()? as usize;
+    let sim = match field.get("similarity").and_then(Value::as_str) {
+        Some("cosine") => Some(Similarity::Cosine),
+        Some("dot_product") => Some(Similarity::Dot),
+        Some("l2_norm") => Some(Similarity::L2),
+        _ => None,
+    };
+    Some((dims, sim))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engines::spec::EsIndexType;
+
+    #[test]
+    fn mapping_is_dense_vector_with_index_options() {
+        let mut spec = IndexSpec::new("x", 384);
+        spec.es_index_type = EsIndexType::Int8Hnsw;
+        let body = create_index_body(&spec);
+        let v = &body["mappings"]["properties"]["embedding"];
+        assert_eq!(v["type"], "dense_vector");
+        assert_eq!(v["dims"], 384);
+        assert_eq!(v["index"], true);
+        assert_eq!(v["similarity"], "cosine");
+        assert_eq!(v["index_options"]["type"], "int8_hnsw");
+        assert_eq!(v["index_options"]["m"], 16);
+        assert_eq!(
+            vector_field_of(&body["mappings"]),
+            Some((384, Some(Similarity::Cosine)))
+        );
+    }
+
+    #[test]
+    fn knn_is_top_level_with_num_candidates_at_least_k() {
+        let body = knn_body(
+            &[1.0, 0.0],
+            &KnnParams {
+                k: 100,
+                candidates: 50,
+            },
+            &[],
+        );
+        assert_eq!(body["knn"]["k"], 100);
+        assert_eq!(body["knn"]["num_candidates"], 100);
+        assert!(body.get("query").is_none());
+    }
+
+    #[test]
+    fn score_conversion_inverts_the_documented_formula() {
+        for sim in [-1.0f32, -0.3, 0.0, 0.5, 1.0] {
+            assert!(
+                (score_to_similarity((1.0 + sim) / 2.0, Similarity::Cosine) - sim).abs() < 1e-6
+            );
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! One evaluation run against a live index: every mode (bm25, knn, hybrid, exact) on the same
+//! queries, quality against qrels, ANN recall of the engine's kNN against exact search on the
+//! same vectors, latency per mode, and an optional candidates sweep (recall vs latency).
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::metrics::mean_ann_recall_at;
+use super::report::{AnnRecall, ModeReport};
+use crate::corpus::{Qrels, Query};
+use crate::embed::Embedder;
+use crate::engines::Engine;
+use crate::error::{Error, Result};
+use crate::exact::{ExactParams, Store};
+use crate::hit::Hit;
+use crate::query::{Mode, QueryParams};
+
+#[derive(Debug, Clone)]
+pub struct EvalConfig {
+    pub query: QueryParams,
+    /// Depth of every run (recall@100 needs 100).
+    pub depth: usize,
+    /// Candidate counts for the sweep (empty = no sweep).
+    pub sweep: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepPoint {
+    pub candidates: usize,
+    pub ann_recall_at10: f64,
+    pub latency_p50_ms: f64,
+    pub latency_p95_ms: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalReport {
+    pub engine: String,
+    pub index: String,
+    pub queries: usize,
+    pub modes: Vec<ModeReport>,
+    pub sweep: Vec<SweepPoint>,
+}
+
+type Runs = BTreeMap<String, Vec<Hit>>;
+
+/// Run every mode for every judged query. `store` (the corpus vectors) enables the exact mode
+/// and ANN recall.
+pub async fn evaluate(
+    engine: &Engine,
+    embedder: &Embedder,
+    store: Option<&Store>,
+    queries: &[Query],
+    qrels: &Qrels,
+    cfg: &EvalConfig,
+) -> Result<EvalReport> {
+    let judged: Vec<&Query> = queries
+        .iter()
+        .filter(|q| qrels.contains_key(&q.id))
+        .collect();
+    if judged.is_empty() {
+        return Err(Error::config(
+            "--qrels",
+            "no query of the query file has judgments in the qrels file",
+        ));
+    }
+    let texts: Vec<&str> = judged.iter().map(|q| q.text.as_str()).collect();
+    let vectors = embedder.embed_queries(&texts)?;
+
+    let mut p = cfg.query.clone();
+    p.k = cfg.depth;
+    let mut reports = Vec::new();
+    let mut knn_runs = Runs::new();
+    for mode in [Mode::Bm25, Mode::Knn, Mode::Hybrid] {
+        let (runs, lat) = run_mode(engine, &judged, &vectors, mode, &p).await?;
+        reports.push(ModeReport::compute(mode.to_string(), qrels, &runs, &lat));
+        if mode == Mode::Knn {
+            knn_runs = runs;
+        }
+    }
+
+    if let Some(store) = store {
+        if store.dims() != embedder.dims() {
+            return Err(Error::Dimension {
+                expected: store.dims(),
+                got: embedder.dims(),
+                context: "store vs model".into(),
+            });
+        }
+        let params = ExactParams {
+            k: cfg.depth,
+            ..ExactParams::default()
+        };
+        let mut exact_runs = Runs::new();
+        let mut lat = Vec::new();
+        for (q, v) in judged.iter().zip(&vectors) {
+            let t = Instant::now();
+            let hits = crate::exact::search(store, std::slice::from_ref(v), &params)?.remove(0);
+            lat.push(t.elapsed().as_secs_f64() * 1e3);
+            exact_runs.insert(q.id.clone(), hits);
+        }
+        let mut exact_report = ModeReport::compute("exact", qrels, &exact_runs, &lat);
+        // ANN recall@10 at the default query settings (k = 10), @100 from the depth-100 run.
+        let mut p10 = cfg.query.clone();
+        p10.k = 10;
+        let (knn10, _) = run_mode(engine, &judged, &vectors, Mode::Knn, &p10).await?;
+        let ann = AnnRecall {
+            at10: mean_ann_recall_at(&knn10, &exact_runs, 10),
+            at100: mean_ann_recall_at(&knn_runs, &exact_runs, 100),
+        };
+        if let Some(knn) = reports.iter_mut().find(|r| r.mode == "knn") {
+            knn.ann_recall = Some(ann);
+        }
+        exact_report.ann_recall = None;
+        reports.push(exact_report);
+
+        let mut sweep = Vec::new();
+        for &c in &cfg.sweep {
+            let mut ps = cfg.query.clone();
+            ps.k = 10;
+            ps.candidates = c.max(10);
+            let (runs, mut lat) = run_mode(engine, &judged, &vectors, Mode::Knn, &ps).await?;
+            lat.sort_by(f64::total_cmp);
+            sweep.push(SweepPoint {
+                candidates: ps.candidates,
+                ann_recall_at10: mean_ann_recall_at(&runs, &exact_runs, 10),
+                latency_p50_ms: super::percentile(&lat, 50.0),
+                latency_p95_ms: super::percentile(&lat, 95.0),
+            });
+        }
+        return Ok(EvalReport {
+            engine: format!("{}", engine.kind()),
+            index: p.index.clone(),
+            queries: judged.len(),
+            modes: reports,
+            sweep,
+        });
+    }
+    if !cfg.sweep.is_empty() {
+        return Err(Error::config(
+            "--sweep",
+            "needs --store (ANN recall is measured against exact search)",
+        ));
+    }
+    Ok(EvalReport {
+        engine: format!("{}", engine.kind()),
+        index: p.index.clone(),
+        queries: judged.len(),
+        modes: reports,
+        sweep: Vec::new(),
+    })
+}
+
+/// Queries one at a time (latency is per query, client side, query embedding excluded).
+async fn run_mode(
+    engine: &Engine,
+    queries: &[&Query],
+    vectors: &[Vec<f32>],
+    mode: Mode,
+    p: &QueryParams,
+) -> Result<(Runs, Vec<f64>)> {
+    let mut runs = Runs::new();
+    let mut lat = Vec::with_capacity(queries.len());
+    for (q, v) in queries.iter().zip(vectors) {
+        let t = Instant::now();
+        let out = crate::query::run(engine, None, &q.text, Some(v), mode, p).await?;
+        lat.push(t.elapsed().as_secs_f64() * 1e3);
+        runs.insert(q.id.clone(), out.hits);
+    }
+    Ok((runs, lat))
+}
+
+/// Client overhead per query: wall time minus the engine's `took`, for `mode` (p50, p95 in ms).
+pub async fn client_overhead(
+    engine: &Engine,
+    queries: &[&Query],
+    vectors: &[Vec<f32>],
+    mode: Mode,
+    p: &QueryParams,
+) -> Result<(f64, f64)> {
+    let mut over = Vec::new();
+    for (q, v) in queries.iter().zip(vectors) {
+        let t = Instant::now();
+        let out = crate::query::run(engine, None, &q.text, Some(v), mode, p).await?;
+        over.push(t.elapsed().as_secs_f64() * 1e3 - out.took_ms as f64);
+    }
+    over.sort_by(f64::total_cmp);
+    Ok((
+        super::percentile(&over, 50.0),
+        super::percentile(&over, 95.0),
+    ))
+}

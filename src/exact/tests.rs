@@ -1,0 +1,130 @@
+//! Chunked exact search against a naive reference, for random small stores and any chunk sizes.
+
+use proptest::prelude::*;
+use serde_json::json;
+use tempfile::TempDir;
+
+use super::*;
+use crate::hit::{hit_order, sort_hits};
+
+fn build(dir: &TempDir, dims: usize, rows: &[Vec<f32>]) -> Store {
+    let path = dir.path().join("s.sbstore");
+    let mut w = StoreWriter::create(&path, dims, json!({})).unwrap();
+    for (i, r) in rows.iter().enumerate() {
+        // Ids not in row order, so the id tie-break is really exercised.
+        w.push(&format!("doc{:03}", (i * 7919) % 1000), r).unwrap();
+    }
+    w.finish().unwrap();
+    Store::open(&path).unwrap()
+}
+
+fn naive(store: &Store, q: &[f32], k: usize, sim: Similarity) -> Vec<Hit> {
+    let qn = dot(q, q).sqrt();
+    let mut all: Vec<Hit> = (0..store.len())
+        .map(|i| {
+            let v = store.vector(i);
+            let d: f32 = q.iter().zip(v).map(|(a, b)| a * b).sum();
+            let vn = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            let s = match sim {
+                Similarity::Dot => d,
+                Similarity::Cosine if qn == 0.0 || vn == 0.0 => 0.0,
+                Similarity::Cosine => d / qn / vn,
+            };
+            Hit::new(store.ids()[i].clone(), s)
+        })
+        .collect();
+    all.sort_by(hit_order);
+    all.truncate(k);
+    all
+}
+
+fn small_int_vec(dims: usize) -> impl Strategy<Value = Vec<f32>> {
+    // Small integers: every dot product is exact in f32, whatever the summation order.
+    prop::collection::vec((-3i32..=3).prop_map(|v| v as f32), dims)
+}
+
+fn case() -> impl Strategy<Value = (usize, Vec<Vec<f32>>, Vec<Vec<f32>>)> {
+    (1usize..40).prop_flat_map(|dims| {
+        (
+            Just(dims),
+            prop::collection::vec(small_int_vec(dims), 0..60),
+            prop::collection::vec(small_int_vec(dims), 1..8),
+        )
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn chunked_dot_equals_brute_force(
+        (dims, rows, queries) in case(),
+        k in 0usize..15,
+        qc in 1usize..5,
+        cc in 1usize..70,
+    ) {
+        let dir = TempDir::new().unwrap();
+        let store = build(&dir, dims, &rows);
+        let params = ExactParams { k, query_chunk_size: qc, corpus_chunk_size: cc, similarity: Similarity::Dot };
+        let got = search(&store, &queries, &params).unwrap();
+        prop_assert_eq!(got.len(), queries.len());
+        for (q, hits) in queries.iter().zip(&got) {
+            prop_assert_eq!(hits, &naive(&store, q, k, Similarity::Dot));
+        }
+    }
+
+    #[test]
+    fn chunked_cosine_matches_brute_force_scores(
+        (dims, rows, queries) in case(),
+        k in 1usize..15,
+        qc in 1usize..5,
+        cc in 1usize..70,
+    ) {
+        let dir = TempDir::new().unwrap();
+        let store = build(&dir, dims, &rows);
+        let params = ExactParams { k, query_chunk_size: qc, corpus_chunk_size: cc, similarity: Similarity::Cosine };
+        let got = search(&store, &queries, &params).unwrap();
+        for (q, hits) in queries.iter().zip(&got) {
+            let want = naive(&store, q, k, Similarity::Cosine);
+            prop_assert_eq!(hits.len(), want.len());
+            // Rounding may swap near-ties: compare the score at every rank, with a tolerance.
+            for (g, w) in hits.iter().zip(&want) {
+                prop_assert!((g.score - w.score).abs() <= 1e-5, "{:?} vs {:?}", hits, want);
+            }
+            let mut sorted = hits.clone();
+            sort_hits(&mut sorted);
+            prop_assert_eq!(&sorted, hits);
+        }
+    }
+}
+
+#[test]
+fn unit_store_cosine_is_dot_and_errors_are_typed() {
+    let dir = TempDir::new().unwrap();
+    let rows = vec![vec![1.0, 0.0], vec![0.0, 1.0], vec![0.6, 0.8]];
+    let store = build(&dir, 2, &rows);
+    assert!(store.is_unit_norm());
+    let hits = search(&store, &[vec![3.0, 4.0]], &ExactParams::default()).unwrap();
+    assert_eq!(hits[0][0].doc_id, store.ids()[2]);
+    assert!((hits[0][0].score - 1.0).abs() < 1e-6);
+    assert_eq!(hits[0].len(), 3);
+    let err = search(&store, &[vec![1.0]], &ExactParams::default()).unwrap_err();
+    assert!(matches!(
+        err,
+        Error::Dimension {
+            expected: 2,
+            got: 1,
+            ..
+        }
+    ));
+    let zero = ExactParams {
+        corpus_chunk_size: 0,
+        ..ExactParams::default()
+    };
+    assert!(search(&store, &[vec![1.0, 0.0]], &zero).is_err());
+    assert!(
+        search(&store, &[], &ExactParams::default())
+            .unwrap()
+            .is_empty()
+    );
+}
