@@ -43,6 +43,18 @@ impl Rng {
     }
 }
 
+/// Sum with 16 accumulators (vectorizes), so the scan is limited by memory, not by add latency.
+fn sum16(v: &[f32]) -> f32 {
+    let (chunks, rest) = v.as_chunks::<16>();
+    let mut acc = [0f32; 16];
+    for c in chunks {
+        for i in 0..16 {
+            acc[i] += c[i];
+        }
+    }
+    acc.iter().sum::<f32>() + rest.iter().sum::<f32>()
+}
+
 fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
     match args.iter().position(|a| a == name) {
         Some(i) => args
@@ -129,6 +141,17 @@ fn main() -> anyhow::Result<()> {
     }
     let single_s = t.elapsed().as_secs_f64() / single.max(1) as f64;
 
+    // Memory-bandwidth bound of one query: a parallel read of the whole matrix, nothing else.
+    let t = Instant::now();
+    let scans = 3;
+    for _ in 0..scans {
+        use rayon::prelude::*;
+        let sum: f32 = store.matrix().par_chunks(1 << 16).map(sum16).sum();
+        std::hint::black_box(sum);
+    }
+    let scan_s = t.elapsed().as_secs_f64() / scans as f64;
+    let bytes = (store.len() * dims * 4) as f64;
+
     let mut results = Vec::new();
     let t = Instant::now();
     for _ in 0..batches {
@@ -146,9 +169,10 @@ fn main() -> anyhow::Result<()> {
     let report = serde_json::json!({
         "store": store_path, "n": store.len(), "dims": dims, "k": k,
         "threads": rayon::current_num_threads(),
-        "query_chunk_size": qc, "corpus_chunk_size": cc, "unit_norm_flag": store.is_unit_norm(),
+        "queries": qpath, "query_chunk_size": qc, "corpus_chunk_size": cc, "unit_norm_flag": store.is_unit_norm(),
         "build_s": build_s, "open_s": open_s, "warmup_s": warm_s,
         "single": {"queries": single, "s_per_query": single_s, "qps": 1.0 / single_s},
+        "scan": {"bytes": bytes, "s": scan_s, "gb_per_s": bytes / scan_s / 1e9},
         "batch": {"size": batch, "batches": batches, "s_per_batch": batch_s, "qps": batch as f64 / batch_s},
     });
     println!("{report}");
