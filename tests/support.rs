@@ -95,3 +95,75 @@ macro_rules! both_engines {
         }
     };
 }
+
+/// Which model a cached SciFact store was embedded with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelKind {
+    Int8,
+    Fp32,
+}
+
+impl ModelKind {
+    pub fn dir(self) -> PathBuf {
+        match self {
+            ModelKind::Int8 => int8_model(),
+            ModelKind::Fp32 => fp32_model(),
+        }
+    }
+}
+
+/// The SciFact corpus embedded with `model`, cached under `$SEMBRIDGE_HOME/testdata` (embedding
+/// all 5,183 documents takes minutes on 2 cores; scripts/test.sh builds it before the tests).
+/// Built here, in-process, when missing.
+pub fn scifact_store(model: ModelKind) -> PathBuf {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let name = match model {
+        ModelKind::Int8 => "scifact-int8.sbv",
+        ModelKind::Fp32 => "scifact-fp32.sbv",
+    };
+    let path = sembridge::paths::home().join("testdata").join(name);
+    if path.is_file() {
+        return path;
+    }
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let corpus = dataset("scifact/corpus.jsonl");
+    let embedder = Embedder::load(&model.dir(), EmbedOptions::default()).expect("model loads");
+    let docs: Vec<sembridge::corpus::Doc> = sembridge::corpus::CorpusReader::open(&corpus, None)
+        .unwrap()
+        .map(|d| d.unwrap())
+        .collect();
+    let meta = embedder
+        .store_meta(sembridge::embed::Role::Document, &corpus)
+        .unwrap();
+    let mut writer = sembridge::exact::StoreWriter::create(&path, embedder.dims(), meta).unwrap();
+    for chunk in docs.chunks(512) {
+        let texts: Vec<String> = chunk.iter().map(|d| d.embed_text()).collect();
+        let vectors = embedder
+            .embed_documents(&texts.iter().map(String::as_str).collect::<Vec<_>>())
+            .unwrap();
+        for (d, v) in chunk.iter().zip(&vectors) {
+            writer.push(&d.id, v).unwrap();
+        }
+    }
+    writer.finish().unwrap();
+    path
+}
+
+/// The sembridge binary of this build.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_sembridge")
+}
+
+/// Run the binary; returns (exit code, stdout, stderr).
+pub fn run_cli(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(bin())
+        .args(args)
+        .output()
+        .expect("run sembridge");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

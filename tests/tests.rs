@@ -5,3 +5,4 @@ mod support;
 
 mod embed;
 mod engines;
+mod ingest;

@@ -34,19 +34,13 @@ pub struct EmbedArgs {
 
 pub fn run(a: EmbedArgs) -> anyhow::Result<u8> {
     let embedder = a.model.load()?;
-    let fingerprint = embedder.fingerprint()?;
     let role = if a.queries {
         Role::Query
     } else {
         Role::Document
     };
     let prompt = embedder.config().prompt_for(role).map(str::to_owned);
-    let meta = serde_json::json!({
-        "kind": if a.queries { "queries" } else { "documents" },
-        "model": {"fingerprint": fingerprint, "short": fingerprint.short(), "dir": embedder.config().dir},
-        "prompt": prompt,
-        "source": a.input,
-    });
+    let meta = embedder.store_meta(role, &a.input)?;
     let mut writer = StoreWriter::create(&a.output, embedder.dims(), meta)?;
 
     // (id, text) items; bad corpus records are reported and skipped.

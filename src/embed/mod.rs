@@ -152,6 +152,17 @@ impl Embedder {
         self.config.fingerprint(self.dims)
     }
 
+    /// The metadata a vector store records about its vectors: model fingerprint, prompt, source.
+    pub fn store_meta(&self, role: Role, source: &std::path::Path) -> Result<serde_json::Value> {
+        let fingerprint = self.fingerprint()?;
+        Ok(serde_json::json!({
+            "kind": match role { Role::Query => "queries", Role::Document => "documents" },
+            "model": {"fingerprint": fingerprint, "short": fingerprint.short(), "dir": self.config.dir},
+            "prompt": self.config.prompt_for(role),
+            "source": source,
+        }))
+    }
+
     /// Embed documents with the model's document prompt (if any), as `encode_document` does.
     pub fn embed_documents(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
         self.embed_role(texts, Role::Document)

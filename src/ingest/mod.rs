@@ -229,14 +229,20 @@ pub async fn run(
             "needs a corpus file (stdin cannot be re-read)",
         ));
     }
-    let model_id = match &source {
-        VectorSource::Model(e) => e.fingerprint()?.short(),
-        VectorSource::Store(s) => s
-            .meta()
-            .pointer("/model/short")
-            .and_then(|v| v.as_str())
-            .unwrap_or("store")
-            .to_owned(),
+    let (model_id, store_meta) = match &source {
+        VectorSource::Model(e) => (
+            e.fingerprint()?.short(),
+            e.store_meta(crate::embed::Role::Document, &opts.corpus)?,
+        ),
+        VectorSource::Store(s) => {
+            let short = s
+                .meta()
+                .pointer("/model/short")
+                .and_then(|v| v.as_str())
+                .unwrap_or("store")
+                .to_owned();
+            (short, s.meta().clone())
+        }
     };
     opts.spec.model = Some(model_id.clone());
 
@@ -334,7 +340,7 @@ pub async fn run(
         move || -> (f64, Result<Option<crate::exact::store::StoreSummary>>) {
             let mut busy = 0.0;
             let mut writer = match &store_path {
-                Some(p) => match StoreWriter::create(p, dims, serde_json::json!({})) {
+                Some(p) => match StoreWriter::create(p, dims, store_meta) {
                     Ok(w) => Some(w),
                     Err(e) => {
                         let _ = emb_tx.blocking_send(Err(e));
