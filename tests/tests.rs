@@ -6,3 +6,4 @@ mod support;
 mod embed;
 mod engines;
 mod ingest;
+mod quality;

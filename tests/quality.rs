@@ -1,0 +1,130 @@
+//! Retrieval quality on SciFact (test split) against the published and measured references, on
+//! both real engines: exact, knn, bm25 and hybrid, plus ANN recall of kNN against exact search.
+
+use std::collections::BTreeMap;
+
+use sembridge::corpus::{read_qrels, read_queries};
+use sembridge::engines::{Engine, EngineInfo};
+use sembridge::eval::run::{EvalConfig, evaluate};
+use sembridge::exact::{ExactParams, Store};
+use sembridge::query::QueryParams;
+
+use crate::support::{self, ModelKind};
+
+fn mode<'a>(r: &'a sembridge::eval::run::EvalReport, m: &str) -> &'a sembridge::eval::ModeReport {
+    r.modes.iter().find(|x| x.mode == m).unwrap()
+}
+
+/// nDCG@10 of exact cosine search over a cached SciFact store.
+fn exact_ndcg(model: ModelKind) -> f64 {
+    let store = Store::open(&support::scifact_store(model)).unwrap();
+    let embedder = sembridge::embed::Embedder::load(&model.dir(), Default::default()).unwrap();
+    let queries = read_queries(&support::dataset("scifact/queries.jsonl")).unwrap();
+    let qrels = read_qrels(&support::dataset("scifact/qrels/test.tsv")).unwrap();
+    let judged: Vec<_> = queries
+        .iter()
+        .filter(|q| qrels.contains_key(&q.id))
+        .collect();
+    let vectors = embedder
+        .embed_queries(&judged.iter().map(|q| q.text.as_str()).collect::<Vec<_>>())
+        .unwrap();
+    let hits = sembridge::exact::search(
+        &store,
+        &vectors,
+        &ExactParams {
+            k: 100,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let runs: BTreeMap<String, Vec<sembridge::Hit>> =
+        judged.iter().map(|q| q.id.clone()).zip(hits).collect();
+    sembridge::eval::mean_over_queries(&qrels, &runs, |run, j| sembridge::eval::ndcg_at(run, j, 10))
+}
+
+#[test]
+fn exact_search_matches_the_reference_ndcg_int8() {
+    // Reference: Python onnxruntime + exact cosine with the same int8 model gave 0.6468
+    // (../shared/models/README.md); tolerance 0.001 as the issue states.
+    let ndcg = exact_ndcg(ModelKind::Int8);
+    assert!((ndcg - 0.6468).abs() <= 0.001, "nDCG@10 {ndcg:.4}");
+}
+
+#[test]
+fn exact_search_matches_the_published_ndcg_fp32() {
+    // Reference: MTEB's all-MiniLM-L6-v2 SciFact nDCG@10 0.6451 (../shared/datasets/README.md).
+    let ndcg = exact_ndcg(ModelKind::Fp32);
+    assert!((ndcg - 0.6451).abs() <= 0.001, "nDCG@10 {ndcg:.4}");
+}
+
+async fn quality_bars(engine: &Engine, info: &EngineInfo) {
+    let index = support::unique_index("quality");
+    let dir = tempfile::tempdir().unwrap();
+    let store_path = support::scifact_store(ModelKind::Int8);
+    let corpus = support::dataset("scifact/corpus.jsonl");
+    let (code, _, err) = support::run_cli(&[
+        "ingest",
+        "--url",
+        &info.url,
+        "--index",
+        &index,
+        "--quiet",
+        "--corpus",
+        corpus.to_str().unwrap(),
+        "--vectors-from",
+        store_path.to_str().unwrap(),
+        "--checkpoint",
+        dir.path().join("c.json").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+
+    let store = Store::open(&store_path).unwrap();
+    let queries = read_queries(&support::dataset("scifact/queries.jsonl")).unwrap();
+    let qrels = read_qrels(&support::dataset("scifact/qrels/test.tsv")).unwrap();
+    let cfg = EvalConfig {
+        query: QueryParams::new(&index),
+        depth: 100,
+        sweep: Vec::new(),
+    };
+    let report = evaluate(
+        engine,
+        support::int8_embedder(),
+        Some(&store),
+        &queries,
+        &qrels,
+        &cfg,
+    )
+    .await
+    .unwrap();
+    println!(
+        "{} {}\n{}",
+        info.kind,
+        info.version,
+        sembridge::eval::report::render_markdown(&report.modes)
+    );
+
+    let exact = mode(&report, "exact").ndcg10;
+    let knn = mode(&report, "knn");
+    let bm25 = mode(&report, "bm25").ndcg10;
+    let hybrid = mode(&report, "hybrid").ndcg10;
+    // Measured reference: Python onnxruntime + exact cosine, int8 model: 0.6468 (issue 5).
+    assert!((exact - 0.6468).abs() <= 0.001, "exact {exact:.4}");
+    // Issue 5: kNN within 0.005 nDCG@10 of exact, ANN recall@10 >= 0.98 at the defaults.
+    assert!(
+        (knn.ndcg10 - exact).abs() <= 0.005,
+        "knn {:.4} vs exact {exact:.4}",
+        knn.ndcg10
+    );
+    let ann = knn.ann_recall.as_ref().unwrap();
+    assert!(ann.at10 >= 0.98, "ANN recall@10 {:.4}", ann.at10);
+    // Published BM25 multifield 0.6647 (pyserini BEIR 2CR); issue bar 0.65.
+    assert!(bm25 >= 0.65, "bm25 {bm25:.4}");
+    // Issue bar: hybrid (default RRF k=60) >= max(bm25, knn) + 0.01.
+    assert!(
+        hybrid >= bm25.max(knn.ndcg10) + 0.01,
+        "hybrid {hybrid:.4} bm25 {bm25:.4} knn {:.4}",
+        knn.ndcg10
+    );
+    engine.delete_index(&index).await.unwrap();
+}
+crate::both_engines!(quality_bars);
