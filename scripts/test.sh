@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# All tests on a fresh machine: set-up (venv + ONNX Runtime, default model, engines), start both
+# engines, cargo test (unit, integration against the real engines, doc tests), stop the engines.
+# The first run also embeds SciFact once per model into $SEMBRIDGE_HOME/testdata (minutes).
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+"$REPO_ROOT/scripts/setup.sh" --no-build
+trap '"$REPO_ROOT/scripts/engines.sh" stop' EXIT
+"$REPO_ROOT/scripts/engines.sh" start
+"$REPO_ROOT/scripts/engines.sh" status
+
+cd "$REPO_ROOT"
+cargo test --all-targets "$@"
+cargo test --doc
