@@ -109,3 +109,83 @@ async fn opensearch_lists_the_knn_plugin() {
         info.plugins
     );
 }
+
+/// The documented `_score` -> similarity formulas, checked against exact values on real engines
+/// for every similarity (cosine is also covered by the contract above).
+async fn scores_convert_back_to_the_similarity(
+    engine: &Engine,
+    _info: &sembridge::engines::EngineInfo,
+) {
+    let norm = |v: [f32; 3]| {
+        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.map(|x| x / n)
+    };
+    let docs = [
+        ("a", norm([1.0, 0.2, 0.0])),
+        ("b", norm([0.0, 1.0, 0.3])),
+        ("c", norm([-1.0, -0.5, 0.1])),
+    ];
+    let query = norm([0.6, 0.5, -0.2]);
+    for sim in [Similarity::Cosine, Similarity::Dot, Similarity::L2] {
+        let index = support::unique_index("scores");
+        let mut spec = IndexSpec::new(&index, 3);
+        spec.similarity = sim;
+        engine.create_index(&spec).await.unwrap();
+        let mut body = Vec::new();
+        for (id, v) in &docs {
+            body.extend(
+                BulkDoc {
+                    id: id.to_string(),
+                    title: String::new(),
+                    text: id.to_string(),
+                    metadata: Default::default(),
+                    vector: v.to_vec(),
+                }
+                .to_ndjson(&index),
+            );
+        }
+        assert!(
+            engine
+                .bulk(body, 3)
+                .await
+                .unwrap()
+                .iter()
+                .all(|o| *o == ItemOutcome::Done)
+        );
+        engine.refresh(&index).await.unwrap();
+        let res = engine
+            .knn(
+                &index,
+                &query,
+                &KnnParams {
+                    k: 3,
+                    candidates: 10,
+                },
+                &[],
+                sim,
+            )
+            .await
+            .unwrap();
+        assert_eq!(res.hits.len(), 3);
+        for hit in &res.hits {
+            let v = docs.iter().find(|(id, _)| *id == hit.doc_id).unwrap().1;
+            let dot: f32 = v.iter().zip(&query).map(|(a, b)| a * b).sum();
+            let want = match sim {
+                Similarity::Cosine | Similarity::Dot => dot,
+                Similarity::L2 => -v
+                    .iter()
+                    .zip(&query)
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum::<f32>(),
+            };
+            assert!(
+                (hit.score - want).abs() < 1e-3,
+                "{sim}: {} scored {} (converted), exact {want}",
+                hit.doc_id,
+                hit.score
+            );
+        }
+        engine.delete_index(&index).await.unwrap();
+    }
+}
+crate::both_engines!(scores_convert_back_to_the_similarity);

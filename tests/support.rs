@@ -114,7 +114,7 @@ impl ModelKind {
 
 /// The SciFact corpus embedded with `model`, cached under `$SEMBRIDGE_HOME/testdata` (embedding
 /// all 5,183 documents takes minutes on 2 cores; scripts/test.sh builds it before the tests).
-/// Built here, in-process, when missing.
+/// Built with `sembridge embed` when missing.
 pub fn scifact_store(model: ModelKind) -> PathBuf {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
@@ -126,27 +126,19 @@ pub fn scifact_store(model: ModelKind) -> PathBuf {
     if path.is_file() {
         return path;
     }
+    // Built with the CLI, so the reference checks on it cover `sembridge embed` too.
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let corpus = dataset("scifact/corpus.jsonl");
-    let embedder = Embedder::load(&model.dir(), EmbedOptions::default()).expect("model loads");
-    let docs: Vec<sembridge::corpus::Doc> = sembridge::corpus::CorpusReader::open(&corpus, None)
-        .unwrap()
-        .map(|d| d.unwrap())
-        .collect();
-    let meta = embedder
-        .store_meta(sembridge::embed::Role::Document, &corpus)
-        .unwrap();
-    let mut writer = sembridge::exact::StoreWriter::create(&path, embedder.dims(), meta).unwrap();
-    for chunk in docs.chunks(512) {
-        let texts: Vec<String> = chunk.iter().map(|d| d.embed_text()).collect();
-        let vectors = embedder
-            .embed_documents(&texts.iter().map(String::as_str).collect::<Vec<_>>())
-            .unwrap();
-        for (d, v) in chunk.iter().zip(&vectors) {
-            writer.push(&d.id, v).unwrap();
-        }
-    }
-    writer.finish().unwrap();
+    let (code, _, err) = run_cli(&[
+        "embed",
+        "--model",
+        model.dir().to_str().unwrap(),
+        "--input",
+        corpus.to_str().unwrap(),
+        "--output",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "sembridge embed failed: {err}");
     path
 }
 

@@ -27,6 +27,13 @@ pub struct EmbedArgs {
     /// Output vector store file.
     #[arg(long)]
     pub output: PathBuf,
+    /// Use this named prompt of the model (config_sentence_transformers.json) instead of the
+    /// query/document default.
+    #[arg(long, conflicts_with = "prompt")]
+    pub prompt_name: Option<String>,
+    /// Use this literal prompt prefix instead of the model's.
+    #[arg(long)]
+    pub prompt: Option<String>,
     /// Texts per embedding call (progress granularity).
     #[arg(long, default_value_t = 1024)]
     pub chunk: usize,
@@ -39,63 +46,79 @@ pub fn run(a: EmbedArgs) -> anyhow::Result<u8> {
     } else {
         Role::Document
     };
-    let prompt = embedder.config().prompt_for(role).map(str::to_owned);
-    let meta = embedder.store_meta(role, &a.input)?;
+    let prompt = match (&a.prompt_name, &a.prompt) {
+        (Some(name), _) => Some(embedder.config().named_prompt(name)?.to_owned()),
+        (None, Some(p)) => Some(p.clone()),
+        (None, None) => embedder.config().prompt_for(role).map(str::to_owned),
+    };
+    let mut meta = embedder.store_meta(role, &a.input)?;
+    meta["prompt"] = serde_json::json!(prompt);
     let mut writer = StoreWriter::create(&a.output, embedder.dims(), meta)?;
 
-    // (id, text) items; bad corpus records are reported and skipped.
+    // (id, text) items, streamed; bad corpus records are reported and skipped.
     let mut skipped = 0u64;
-    let items: Box<dyn Iterator<Item = (String, String)>> = if a.queries {
-        Box::new(read_queries(&a.input)?.into_iter().map(|q| (q.id, q.text)))
+    let mut fatal: Option<Error> = None;
+    let (items, total): (Box<dyn Iterator<Item = (String, String)>>, u64) = if a.queries {
+        let queries = read_queries(&a.input)?;
+        let n = queries.len() as u64;
+        (Box::new(queries.into_iter().map(|q| (q.id, q.text))), n)
     } else {
         let reader = CorpusReader::open(&a.input, None::<CorpusFormat>)?;
-        let skipped_ref = &mut skipped;
-        let docs: Vec<(String, String)> = reader
-            .filter_map(|r| match r {
-                Ok(d) => Some((d.id.clone(), Doc::embed_text(&d))),
-                Err(e @ Error::Record { .. }) => {
-                    eprintln!("skipped: {e}");
-                    *skipped_ref += 1;
-                    None
-                }
-                Err(e) => {
-                    eprintln!("sembridge: {e}");
-                    None
-                }
-            })
-            .collect();
-        Box::new(docs.into_iter())
+        let skipped = &mut skipped;
+        let fatal = &mut fatal;
+        let docs = reader.filter_map(move |r| match r {
+            Ok(d) => Some((d.id.clone(), Doc::embed_text(&d))),
+            Err(e @ Error::Record { .. }) => {
+                eprintln!("skipped: {e}");
+                *skipped += 1;
+                None
+            }
+            Err(e) => {
+                *fatal = Some(e);
+                None
+            }
+        });
+        (
+            Box::new(docs),
+            crate::ingest::count_lines(&a.input).unwrap_or(0),
+        )
     };
-    let items: Vec<(String, String)> = items.collect();
-    let bar = indicatif::ProgressBar::new(items.len() as u64);
+    let bar = indicatif::ProgressBar::new(total);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} texts {per_sec} ETA {eta}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let started = Instant::now();
-    for chunk in items.chunks(a.chunk.max(1)) {
+    let mut count = 0u64;
+    let mut items = items.peekable();
+    while items.peek().is_some() {
+        let chunk: Vec<(String, String)> = items.by_ref().take(a.chunk.max(1)).collect();
         let texts: Vec<&str> = chunk.iter().map(|(_, t)| t.as_str()).collect();
         let vectors = embedder.embed_with_prompt(&texts, prompt.as_deref())?;
         for ((id, _), v) in chunk.iter().zip(&vectors) {
             writer.push(id, v)?;
         }
+        count += chunk.len() as u64;
         bar.inc(chunk.len() as u64);
     }
+    drop(items);
     bar.finish_and_clear();
-    let summary = writer.finish()?;
+    if let Some(e) = fatal {
+        return Err(e.into());
+    }
+    writer.finish()?;
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
         "embedded {} texts into {} ({} dims) in {secs:.1}s, {:.1} texts/s{}",
-        items.len(),
+        count,
         a.output.display(),
         embedder.dims(),
-        items.len() as f64 / secs.max(1e-9),
+        count as f64 / secs.max(1e-9),
         if skipped > 0 {
             format!("; {skipped} bad records skipped")
         } else {
             String::new()
         }
     );
-    let _ = summary;
     Ok(if skipped > 0 { EXIT_PARTIAL } else { EXIT_OK })
 }

@@ -72,6 +72,8 @@ pub struct Embedder {
     output: Output,
     dims: usize,
     opts: EmbedOptions,
+    /// Hashing the model file takes a while; done once, on first use.
+    fingerprint: std::sync::OnceLock<ModelFingerprint>,
 }
 
 impl std::fmt::Debug for Embedder {
@@ -131,6 +133,7 @@ impl Embedder {
             output,
             dims: declared_dims.unwrap_or(0),
             opts,
+            fingerprint: std::sync::OnceLock::new(),
         };
         if embedder.dims == 0 {
             // The graph does not declare its width: find it by embedding one text.
@@ -149,7 +152,11 @@ impl Embedder {
     }
 
     pub fn fingerprint(&self) -> Result<ModelFingerprint> {
-        self.config.fingerprint(self.dims)
+        if let Some(f) = self.fingerprint.get() {
+            return Ok(f.clone());
+        }
+        let f = self.config.fingerprint(self.dims)?;
+        Ok(self.fingerprint.get_or_init(|| f).clone())
     }
 
     /// The metadata a vector store records about its vectors: model fingerprint, prompt, source.

@@ -33,6 +33,22 @@ pub enum Similarity {
     Dot,
 }
 
+impl TryFrom<crate::engines::Similarity> for Similarity {
+    type Error = crate::error::Error;
+
+    /// The exact counterpart of an index's similarity; L2 has none here.
+    fn try_from(s: crate::engines::Similarity) -> Result<Self> {
+        match s {
+            crate::engines::Similarity::Cosine => Ok(Similarity::Cosine),
+            crate::engines::Similarity::Dot => Ok(Similarity::Dot),
+            crate::engines::Similarity::L2 => Err(crate::error::Error::config(
+                "--similarity",
+                "exact search supports cosine and dot, not l2",
+            )),
+        }
+    }
+}
+
 /// Parameters of [`search`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExactParams {

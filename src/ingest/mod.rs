@@ -595,7 +595,7 @@ fn split_requests(
 }
 
 /// Newlines in the file: the progress bar's total (an estimate; blank lines count too).
-fn count_lines(path: &std::path::Path) -> Option<u64> {
+pub fn count_lines(path: &std::path::Path) -> Option<u64> {
     use std::io::Read;
     let mut f = std::fs::File::open(path).ok()?;
     let mut buf = vec![0u8; 1 << 20];
