@@ -6,4 +6,6 @@ mod support;
 mod embed;
 mod engines;
 mod ingest;
+mod proxy;
 mod quality;
+mod reliability;

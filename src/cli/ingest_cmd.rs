@@ -169,6 +169,13 @@ pub async fn run(a: IngestArgs) -> anyhow::Result<u8> {
             Error::config("--corpus", format!("{} is not a file", a.corpus.display())).into(),
         );
     }
+    if !stdin && a.corpus.metadata().is_ok_and(|m| m.len() == 0) {
+        return Err(Error::config(
+            "--corpus",
+            format!("{} is empty: no documents to ingest", a.corpus.display()),
+        )
+        .into());
+    }
     // Load the model (or store) before touching the cluster: a bad model folder fails fast.
     let source = match &a.vectors_from {
         Some(p) => VectorSource::Store(Arc::new(Store::open(p)?)),
@@ -212,7 +219,17 @@ pub async fn run(a: IngestArgs) -> anyhow::Result<u8> {
     opts.progress = !a.quiet && !a.json;
     opts.limit = a.limit;
 
-    let summary = crate::ingest::run(&engine, source, opts).await?;
+    let checkpoint = opts.checkpoint.clone();
+    let summary = match crate::ingest::run(&engine, source, opts).await {
+        Ok(s) => s,
+        Err(e) if e.is_transient() => {
+            return Err(anyhow::Error::new(e).context(format!(
+                "ingest stopped; {} records what the engine acknowledged: run again with --resume to continue",
+                checkpoint.display()
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
     if a.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {

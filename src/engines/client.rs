@@ -180,10 +180,20 @@ impl Client {
         scrub(s, &self.secrets.iter().collect::<Vec<_>>())
     }
 
-    fn unreachable(&self, e: &dyn std::fmt::Display, timeout: bool) -> Error {
+    fn unreachable(&self, e: &dyn std::error::Error, timeout: bool) -> Error {
         let mut message = self.scrub(&error_chain(e));
         if timeout {
-            message = format!("timed out after {:?} ({message})", self.timeout);
+            message = format!(
+                "timed out after {:?} ({message}); a busy cluster may need a larger --timeout",
+                self.timeout
+            );
+        } else if self.url.starts_with("https:") {
+            message.push_str(
+                "; check --url (http:// if the engine does not use TLS), and --ca-cert for a \
+                 certificate signed by your own CA",
+            );
+        } else {
+            message.push_str("; is the engine running at this address? check --url");
         }
         Error::Unreachable {
             url: self.url.clone(),
@@ -337,8 +347,18 @@ impl Client {
 }
 
 /// `error: cause: cause` for errors whose Display hides the source (reqwest does).
-fn error_chain(e: &dyn std::fmt::Display) -> String {
-    e.to_string()
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = c.source();
+    }
+    out
 }
 
 #[cfg(test)]

@@ -163,6 +163,11 @@ pub struct Summary {
 /// Records kept for the summary (all are counted; the first ones are listed).
 const LISTED_SKIPS: usize = 100;
 
+/// Bad records before any good one after which the file is taken for something that is not a
+/// corpus of its format (a binary file, a JSON array, CSV read as JSONL): stop instead of
+/// reporting every line of it.
+const NOT_A_CORPUS_AFTER: u64 = 100;
+
 struct Chunk {
     start: u64,
     docs: Vec<Doc>,
@@ -287,13 +292,16 @@ pub async fn run(
     let chunk_size = opts.embed_chunk.max(1);
     let shard = opts.shard;
     let limit = opts.limit;
+    let corpus_path = opts.corpus.clone();
     let reader_thread = std::thread::spawn(move || {
         let mut seq: u64 = 0;
         let mut docs = Vec::with_capacity(chunk_size);
         let mut start = resumed_from;
+        let (mut any_good, mut bad_before_good) = (false, 0u64);
         for item in reader {
             match item {
                 Ok(doc) => {
+                    any_good = true;
                     if let Some((i, n)) = shard
                         && shard_of(&doc.id, n) != i
                     {
@@ -321,6 +329,16 @@ pub async fn run(
                 Err(e) => {
                     let fatal = matches!(e, Error::Io { .. });
                     if read_tx.send(ReadEvent::Bad(e)).is_err() || fatal {
+                        return;
+                    }
+                    bad_before_good += u64::from(!any_good);
+                    if bad_before_good == NOT_A_CORPUS_AFTER {
+                        let _ = read_tx.send(ReadEvent::Bad(Error::Other(format!(
+                            "{}: the first {NOT_A_CORPUS_AFTER} records are all bad and none is good: \
+                             the file does not look like a corpus of the format it was read as; \
+                             check the file, or pass --format",
+                            corpus_path.display()
+                        ))));
                         return;
                     }
                 }

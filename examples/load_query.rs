@@ -1,0 +1,111 @@
+//! Query load (not a test): `clients` concurrent clients, each with its own connection pool,
+//! run `sembridge::query::run` in a loop for `seconds`, cycling over the queries; prints JSON with
+//! the count, errors, queries per second and latency percentiles. Query vectors are computed up
+//! front (on 2 cores, 16 clients embedding at once would measure the model, not the engine).
+//!
+//! ```text
+//! cargo run --release --example load_query -- --url URL --index INDEX --queries queries.jsonl
+//!     [--clients 16] [--seconds 30] [--mode hybrid|knn|bm25] [--model DIR] [--k 10]
+//! ```
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sembridge::embed::{EmbedOptions, Embedder};
+use sembridge::engines::{ConnectOptions, Engine};
+use sembridge::eval::percentile;
+use sembridge::query::{Mode, QueryParams};
+
+fn arg(args: &[String], name: &str) -> Option<String> {
+    args.iter().position(|a| a == name).map(|i| {
+        args.get(i + 1)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} needs a value"))
+    })
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let url = arg(&args, "--url").unwrap_or_else(|| "http://127.0.0.1:9200".into());
+    let index = arg(&args, "--index").expect("--index");
+    let queries = arg(&args, "--queries").expect("--queries");
+    let clients: usize = arg(&args, "--clients").map_or(16, |v| v.parse().unwrap());
+    let seconds: u64 = arg(&args, "--seconds").map_or(30, |v| v.parse().unwrap());
+    let k: usize = arg(&args, "--k").map_or(10, |v| v.parse().unwrap());
+    let mode = match arg(&args, "--mode").as_deref().unwrap_or("hybrid") {
+        "bm25" => Mode::Bm25,
+        "knn" => Mode::Knn,
+        "hybrid" => Mode::Hybrid,
+        other => anyhow::bail!("--mode {other}: bm25, knn or hybrid"),
+    };
+    let model = arg(&args, "--model")
+        .map(Into::into)
+        .unwrap_or_else(sembridge::paths::default_model_dir);
+
+    let queries = sembridge::corpus::read_queries(std::path::Path::new(&queries))?;
+    let embedder = Embedder::load(&model, EmbedOptions::default())?;
+    let texts: Vec<&str> = queries.iter().map(|q| q.text.as_str()).collect();
+    let vectors = embedder.embed_queries(&texts)?;
+    let work: Arc<Vec<(String, Vec<f32>)>> = Arc::new(
+        queries
+            .iter()
+            .map(|q| q.text.clone())
+            .zip(vectors)
+            .collect(),
+    );
+
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for c in 0..clients {
+        let (engine, _) = Engine::connect(&ConnectOptions::new(&url)).await?;
+        let work = work.clone();
+        let mut p = QueryParams::new(&index);
+        p.k = k;
+        tasks.spawn(async move {
+            let (mut lat, mut errors, mut first_error) = (Vec::new(), 0u64, None);
+            let mut i = c * 7919;
+            while Instant::now() < deadline {
+                let (text, v) = &work[i % work.len()];
+                i += 1;
+                let t = Instant::now();
+                match sembridge::query::run(&engine, None, text, Some(v), mode, &p).await {
+                    Ok(out) if !out.hits.is_empty() => lat.push(t.elapsed().as_secs_f64() * 1e3),
+                    Ok(_) => {
+                        errors += 1;
+                        first_error.get_or_insert_with(|| format!("no hits for `{text}`"));
+                    }
+                    Err(e) => {
+                        errors += 1;
+                        first_error.get_or_insert_with(|| e.to_string());
+                    }
+                }
+            }
+            (lat, errors, first_error)
+        });
+    }
+    let (mut lat, mut errors, mut first_error) = (Vec::new(), 0u64, None::<String>);
+    while let Some(r) = tasks.join_next().await {
+        let (l, e, f) = r?;
+        lat.extend(l);
+        errors += e;
+        if first_error.is_none() {
+            first_error = f;
+        }
+    }
+    let wall = started.elapsed().as_secs_f64();
+    lat.sort_by(f64::total_cmp);
+    let out = serde_json::json!({
+        "url": url, "index": index, "mode": mode.to_string(),
+        "clients": clients, "seconds": wall, "ok": lat.len(), "errors": errors,
+        "first_error": first_error, "qps": lat.len() as f64 / wall,
+        "p50_ms": percentile(&lat, 50.0), "p90_ms": percentile(&lat, 90.0),
+        "p99_ms": percentile(&lat, 99.0), "max_ms": lat.last().copied().unwrap_or(f64::NAN),
+    });
+    println!("{out}");
+    if errors > 0 {
+        std::process::exit(1);
+    }
+    Ok(())
+}

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Baseline for scripts/bench-ingest.sh: bulk-index a corpus with precomputed vectors from a
+sembridge vector store (SBSTORE1, see src/exact/store.rs) using the official Python client's
+`helpers.parallel_bulk` (opensearch-py, or elasticsearch-py with --engine elasticsearch).
+
+The documents are the ones sembridge sends (`_id` = corpus id; doc_id, title, text, embedding,
+metadata when non-empty), the index gets the mapping and shard/replica settings copied from the
+index sembridge created (--like), and the index is refreshed at the end, as sembridge does.
+Prints one JSON object: docs/s over the same span sembridge's `wall_secs` covers (read the corpus
+and the store, create the index, bulk, refresh, count).
+
+usage: bench_ingest_python.py --url URL --engine opensearch|elasticsearch --corpus corpus.jsonl
+         --store STORE --like SEMBRIDGE_INDEX --index NEW_INDEX [--chunk-size 500] [--threads 4]
+         [--limit N]
+"""
+import argparse
+import json
+import struct
+import sys
+import time
+
+import numpy as np
+
+
+def read_store(path):
+    """(ids, matrix) of an SBSTORE1 file; the matrix is memory-mapped (count x dims float32)."""
+    with open(path, "rb") as f:
+        header = f.read(64)
+        magic, version, _flags, dims, count, mat_off, ids_off, meta_off, _meta_len = struct.unpack(
+            "<8sIIQQQQQQ", header
+        )
+        if magic != b"SBSTORE1" or version != 1:
+            sys.exit(f"{path}: not a version-1 sembridge store")
+        f.seek(ids_off)
+        raw = f.read(meta_off - ids_off)
+    ids, pos = [], 0
+    for _ in range(count):
+        (n,) = struct.unpack_from("<I", raw, pos)
+        ids.append(raw[pos + 4 : pos + 4 + n].decode("utf-8"))
+        pos += 4 + n
+    matrix = np.memmap(path, dtype="<f4", mode="r", offset=mat_off, shape=(count, dims))
+    return ids, matrix
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--engine", choices=["opensearch", "elasticsearch"], default="opensearch")
+    ap.add_argument("--corpus", required=True)
+    ap.add_argument("--store", required=True)
+    ap.add_argument("--like", required=True, help="index whose mapping and settings to copy")
+    ap.add_argument("--index", required=True)
+    ap.add_argument("--chunk-size", type=int, default=500)
+    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--limit", type=int, default=None)
+    a = ap.parse_args()
+
+    if a.engine == "opensearch":
+        from opensearchpy import OpenSearch, helpers
+
+        client = OpenSearch(hosts=[a.url], pool_maxsize=a.threads + 1, timeout=300)
+    else:
+        from elasticsearch import Elasticsearch, helpers
+
+        client = Elasticsearch(a.url, connections_per_node=a.threads + 1, request_timeout=300)
+
+    like_map = client.indices.get_mapping(index=a.like)[a.like]["mappings"]
+    like_set = client.indices.get_settings(index=a.like)[a.like]["settings"]["index"]
+    settings = {
+        "number_of_shards": int(like_set.get("number_of_shards", 1)),
+        "number_of_replicas": int(like_set.get("number_of_replicas", 0)),
+    }
+    if a.engine == "opensearch":
+        settings["knn"] = str(like_set.get("knn", "true")).lower() == "true"
+    if client.indices.exists(index=a.index):
+        client.indices.delete(index=a.index)
+
+    started = time.perf_counter()
+    ids, matrix = read_store(a.store)
+    row = {d: i for i, d in enumerate(ids)}
+
+    def actions():
+        with open(a.corpus, encoding="utf-8") as f:
+            for n, line in enumerate(f):
+                if a.limit is not None and n >= a.limit:
+                    return
+                doc = json.loads(line)
+                did = str(doc["_id"])
+                source = {
+                    "doc_id": did,
+                    "title": doc.get("title", ""),
+                    "text": doc.get("text", ""),
+                    "embedding": matrix[row[did]].tolist(),
+                }
+                if doc.get("metadata"):
+                    source["metadata"] = doc["metadata"]
+                yield {"_index": a.index, "_id": did, "_source": source}
+
+    if a.engine == "opensearch":
+        client.indices.create(index=a.index, body={"settings": {"index": settings}, "mappings": like_map})
+    else:
+        client.indices.create(index=a.index, settings=settings, mappings=like_map)
+    created = time.perf_counter()
+    ok = failed = 0
+    for success, _info in helpers.parallel_bulk(
+        client, actions(), chunk_size=a.chunk_size, thread_count=a.threads, queue_size=a.threads,
+        max_chunk_bytes=8 << 20, raise_on_error=False,
+    ):
+        if success:
+            ok += 1
+        else:
+            failed += 1
+    bulk_done = time.perf_counter()
+    client.indices.refresh(index=a.index)
+    count = client.count(index=a.index)["count"]
+    wall = time.perf_counter() - started
+    print(json.dumps({
+        "client": "opensearch-py" if a.engine == "opensearch" else "elasticsearch-py",
+        "indexed": ok, "failed": failed, "count_after": count,
+        "wall_secs": wall, "bulk_secs": bulk_done - created, "docs_per_sec": (ok + failed) / wall,
+        "chunk_size": a.chunk_size, "thread_count": a.threads,
+    }))
+
+
+if __name__ == "__main__":
+    main()
