@@ -220,63 +220,40 @@ impl Client {
             None => (path, Vec::new()),
         };
         let query = if query.is_empty() { None } else { Some(&query) };
+        // The two crates have the same transport API under different paths: one body serves both.
+        macro_rules! send_via {
+            ($krate:ident, $c:expr) => {{
+                use $krate::http::Method as M;
+                use $krate::http::headers::{CONTENT_TYPE, HeaderMap, HeaderValue};
+                let m = match method {
+                    Method::Get => M::Get,
+                    Method::Put => M::Put,
+                    Method::Post => M::Post,
+                    Method::Delete => M::Delete,
+                    Method::Head => M::Head,
+                };
+                let mut headers = HeaderMap::new();
+                if ndjson {
+                    headers.insert(
+                        CONTENT_TYPE,
+                        HeaderValue::from_static("application/x-ndjson"),
+                    );
+                }
+                let resp = $c
+                    .send(m, &path, headers, query, body, None)
+                    .await
+                    .map_err(|e| self.unreachable(&e, e.is_timeout()))?;
+                let status = resp.status_code().as_u16();
+                let bytes = resp
+                    .bytes()
+                    .await
+                    .map_err(|e| self.unreachable(&e, false))?;
+                Ok((status, bytes.to_vec()))
+            }};
+        }
         match &self.inner {
-            Inner::Os(c) => {
-                use opensearch::http::Method as M;
-                use opensearch::http::headers::{CONTENT_TYPE, HeaderMap, HeaderValue};
-                let m = match method {
-                    Method::Get => M::Get,
-                    Method::Put => M::Put,
-                    Method::Post => M::Post,
-                    Method::Delete => M::Delete,
-                    Method::Head => M::Head,
-                };
-                let mut headers = HeaderMap::new();
-                if ndjson {
-                    headers.insert(
-                        CONTENT_TYPE,
-                        HeaderValue::from_static("application/x-ndjson"),
-                    );
-                }
-                let resp = c
-                    .send(m, &path, headers, query, body, None)
-                    .await
-                    .map_err(|e| self.unreachable(&e, e.is_timeout()))?;
-                let status = resp.status_code().as_u16();
-                let bytes = resp
-                    .bytes()
-                    .await
-                    .map_err(|e| self.unreachable(&e, false))?;
-                Ok((status, bytes.to_vec()))
-            }
-            Inner::Es(c) => {
-                use elasticsearch::http::Method as M;
-                use elasticsearch::http::headers::{CONTENT_TYPE, HeaderMap, HeaderValue};
-                let m = match method {
-                    Method::Get => M::Get,
-                    Method::Put => M::Put,
-                    Method::Post => M::Post,
-                    Method::Delete => M::Delete,
-                    Method::Head => M::Head,
-                };
-                let mut headers = HeaderMap::new();
-                if ndjson {
-                    headers.insert(
-                        CONTENT_TYPE,
-                        HeaderValue::from_static("application/x-ndjson"),
-                    );
-                }
-                let resp = c
-                    .send(m, &path, headers, query, body, None)
-                    .await
-                    .map_err(|e| self.unreachable(&e, e.is_timeout()))?;
-                let status = resp.status_code().as_u16();
-                let bytes = resp
-                    .bytes()
-                    .await
-                    .map_err(|e| self.unreachable(&e, false))?;
-                Ok((status, bytes.to_vec()))
-            }
+            Inner::Os(c) => send_via!(opensearch, c),
+            Inner::Es(c) => send_via!(elasticsearch, c),
         }
     }
 
