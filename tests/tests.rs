@@ -9,3 +9,4 @@ mod ingest;
 mod proxy;
 mod quality;
 mod reliability;
+mod tls;

@@ -40,6 +40,10 @@ pub struct ConnArgs {
     /// Request timeout in seconds.
     #[arg(long, default_value_t = 60)]
     pub timeout: u64,
+    /// Ask the engine to gzip its answers (for slow links; off by default: on a fast network it
+    /// costs more CPU time than it saves).
+    #[arg(long)]
+    pub gzip: bool,
 }
 
 impl ConnArgs {
@@ -64,6 +68,7 @@ impl ConnArgs {
             ca_cert: self.ca_cert.clone(),
             insecure: self.insecure,
             timeout: Duration::from_secs(self.timeout),
+            gzip: self.gzip,
         })
     }
 }

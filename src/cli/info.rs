@@ -88,6 +88,7 @@ pub async fn run(args: InfoArgs) -> anyhow::Result<u8> {
             ca_cert: args.conn.ca_cert.clone(),
             insecure: args.conn.insecure,
             timeout: 30,
+            gzip: false,
         };
         let opts: ConnectOptions = conn.options()?;
         match Engine::connect(&opts).await {

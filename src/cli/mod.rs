@@ -67,9 +67,11 @@ pub fn run() -> anyhow::Result<u8> {
 }
 
 fn init_logging(verbose: u8) {
+    // rustls' platform verifier logs a refused certificate at ERROR; sembridge's own error says
+    // the same and what to do, so that line is silenced (SEMBRIDGE_LOG can bring it back).
     let level = match verbose {
-        0 => "warn",
-        1 => "sembridge=info",
+        0 => "warn,rustls_platform_verifier=off",
+        1 => "sembridge=info,rustls_platform_verifier=off",
         _ => "sembridge=debug",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("SEMBRIDGE_LOG")

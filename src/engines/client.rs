@@ -33,6 +33,7 @@ pub struct Client {
     url: String,
     secrets: Vec<Secret>,
     timeout: Duration,
+    gzip: bool,
 }
 
 /// Split `user:password@` out of the URL; the URL that reaches the transport has none.
@@ -169,6 +170,7 @@ impl Client {
             url: shown,
             secrets,
             timeout: opts.timeout,
+            gzip: opts.gzip,
         })
     }
 
@@ -188,10 +190,7 @@ impl Client {
                 self.timeout
             );
         } else if self.url.starts_with("https:") {
-            message.push_str(
-                "; check --url (http:// if the engine does not use TLS), and --ca-cert for a \
-                 certificate signed by your own CA",
-            );
+            message.push_str(tls_hint(&message));
         } else {
             message.push_str("; is the engine running at this address? check --url");
         }
@@ -224,7 +223,9 @@ impl Client {
         macro_rules! send_via {
             ($krate:ident, $c:expr) => {{
                 use $krate::http::Method as M;
-                use $krate::http::headers::{CONTENT_TYPE, HeaderMap, HeaderValue};
+                use $krate::http::headers::{
+                    ACCEPT_ENCODING, CONTENT_TYPE, HeaderMap, HeaderValue,
+                };
                 let m = match method {
                     Method::Get => M::Get,
                     Method::Put => M::Put,
@@ -233,6 +234,10 @@ impl Client {
                     Method::Head => M::Head,
                 };
                 let mut headers = HeaderMap::new();
+                // The crates' HTTP client asks for gzip unless told otherwise.
+                if !self.gzip {
+                    headers.insert(ACCEPT_ENCODING, HeaderValue::from_static("identity"));
+                }
                 if ndjson {
                     headers.insert(
                         CONTENT_TYPE,
@@ -323,6 +328,35 @@ impl Client {
     }
 }
 
+/// What to do when an https request got no answer, judged from the error chain's text (rustls
+/// says "invalid peer certificate: UnknownIssuer", "certificate not valid for name ...", ...).
+fn tls_hint(chain: &str) -> &'static str {
+    let c = chain.to_ascii_lowercase();
+    if [
+        "unknownissuer",
+        "unknown issuer",
+        "self-signed",
+        "self signed",
+    ]
+    .iter()
+    .any(|m| c.contains(m))
+    {
+        "; the server's TLS certificate is not trusted (no known CA signed it): give the CA \
+         certificate that signed it (PEM) with --ca-cert FILE, or skip verification with \
+         --insecure (test clusters only)"
+    } else if c.contains("not valid for name") || c.contains("notvalidforname") {
+        "; the server's TLS certificate is not issued for this host name: use in --url a name the \
+         certificate lists, or skip verification with --insecure (test clusters only)"
+    } else if c.contains("certificate") {
+        "; the server's TLS certificate was refused (expired? signed by another CA?): give the CA \
+         that signed it with --ca-cert FILE, or skip verification with --insecure (test clusters \
+         only)"
+    } else {
+        "; check --url (http:// if the engine does not use TLS), and --ca-cert for a certificate \
+         signed by your own CA"
+    }
+}
+
 /// `error: cause: cause` for errors whose Display hides the source (reqwest does).
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
@@ -348,6 +382,32 @@ mod tests {
         assert_eq!(url.as_str(), "https://localhost:9200/");
         let (u, p) = creds.unwrap();
         assert_eq!((u.as_str(), p.expose()), ("admin", "p@ss"));
+    }
+
+    #[test]
+    fn tls_failures_say_what_to_do() {
+        let hint = |e| {
+            tls_hint(&format!(
+                "error sending request: client error (Connect): {e}"
+            ))
+        };
+        let untrusted = hint("invalid peer certificate: UnknownIssuer");
+        assert!(untrusted.contains("not trusted"), "{untrusted}");
+        assert!(untrusted.contains("--ca-cert") && untrusted.contains("--insecure"));
+        let name = hint(
+            r#"certificate not valid for name "10.0.0.1"; certificate is only valid for localhost"#,
+        );
+        assert!(
+            name.contains("host name") && name.contains("--url"),
+            "{name}"
+        );
+        let expired = hint("certificate expired: verification time 2 (UNIX), but ...");
+        assert!(
+            expired.contains("refused") && expired.contains("--ca-cert"),
+            "{expired}"
+        );
+        let plain = hint("received corrupt message of type InvalidContentType");
+        assert!(plain.contains("http://"), "{plain}");
     }
 
     #[test]

@@ -56,6 +56,9 @@ pub struct ConnectOptions {
     pub ca_cert: Option<PathBuf>,
     pub insecure: bool,
     pub timeout: Duration,
+    /// Let the engine gzip its answers (saves bandwidth on slow links, costs CPU at both ends;
+    /// off by default, as it adds milliseconds per query on a local or data-center network).
+    pub gzip: bool,
 }
 
 impl ConnectOptions {
@@ -69,6 +72,7 @@ impl ConnectOptions {
             ca_cert: None,
             insecure: false,
             timeout: Duration::from_secs(60),
+            gzip: false,
         }
     }
 }

@@ -78,7 +78,7 @@ pub struct QueryOutput {
     /// Title and text of each hit when the engine returned them (same order as `hits`).
     #[serde(skip)]
     pub sources: Vec<Value>,
-    /// Engine-reported time (sum over legs).
+    /// Engine-reported time; for hybrid the longer leg (the two legs run concurrently).
     pub took_ms: u64,
     /// Client wall time including embedding the query.
     pub wall: Duration,
@@ -172,7 +172,7 @@ pub async fn run(
                         .unwrap_or(Value::Null)
                 })
                 .collect();
-            (fused, sources, b.took_ms + k.took_ms)
+            (fused, sources, b.took_ms.max(k.took_ms))
         }
     };
     Ok(QueryOutput {
