@@ -16,35 +16,20 @@ use std::time::Instant;
 use sembridge::corpus::{CorpusReader, read_queries};
 use sembridge::embed::{EmbedOptions, Embedder, OptLevel};
 
-fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
-    match args.iter().position(|a| a == name) {
-        Some(i) => args
-            .get(i + 1)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("{name} needs a valid value")),
-        None => default,
-    }
-}
+#[path = "common/args.rs"]
+mod args;
+use args::{arg, opt_arg};
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
+    let args = args::args();
     let defaults = EmbedOptions::default();
     let model: PathBuf = arg(&args, "--model", sembridge::paths::default_model_dir());
-    let corpus: Option<PathBuf> = args
-        .iter()
-        .position(|a| a == "--corpus")
-        .map(|_| arg(&args, "--corpus", PathBuf::new()));
-    let queries: Option<PathBuf> = args
-        .iter()
-        .position(|a| a == "--queries")
-        .map(|_| arg(&args, "--queries", PathBuf::new()));
+    let corpus: Option<PathBuf> = opt_arg(&args, "--corpus");
+    let queries: Option<PathBuf> = opt_arg(&args, "--queries");
     let limit: usize = arg(&args, "--limit", usize::MAX);
     let repeat: usize = arg(&args, "--repeat", 2).max(1);
     let sample: usize = arg(&args, "--sample", 64);
-    let vectors: Option<PathBuf> = args
-        .iter()
-        .position(|a| a == "--vectors")
-        .map(|_| arg(&args, "--vectors", PathBuf::new()));
+    let vectors: Option<PathBuf> = opt_arg(&args, "--vectors");
     let opt = match arg(&args, "--opt", "all".to_owned()).as_str() {
         "disable" => OptLevel::Disable,
         "basic" => OptLevel::Basic,

@@ -15,6 +15,10 @@ use std::time::Instant;
 
 use sembridge::exact::{ExactParams, Similarity, Store, StoreWriter, search_flat};
 
+#[path = "common/args.rs"]
+mod args;
+use args::{arg, opt_arg};
+
 struct Rng(u64);
 
 impl Rng {
@@ -55,18 +59,8 @@ fn sum16(v: &[f32]) -> f32 {
     acc.iter().sum::<f32>() + rest.iter().sum::<f32>()
 }
 
-fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
-    match args.iter().position(|a| a == name) {
-        Some(i) => args
-            .get(i + 1)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("{name} needs a valid value")),
-        None => default,
-    }
-}
-
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
+    let args = args::args();
     let n: usize = arg(&args, "--n", 1_000_000);
     let dims: usize = arg(&args, "--dims", 384);
     let k: usize = arg(&args, "--k", 10);
@@ -159,12 +153,12 @@ fn main() -> anyhow::Result<()> {
     }
     let batch_s = t.elapsed().as_secs_f64() / batches.max(1) as f64;
 
-    if let Some(i) = args.iter().position(|a| a == "--results") {
+    if let Some(path) = opt_arg::<PathBuf>(&args, "--results") {
         let ids: Vec<Vec<&str>> = results
             .iter()
             .map(|h| h.iter().map(|h| h.doc_id.as_str()).collect())
             .collect();
-        std::fs::write(&args[i + 1], serde_json::to_vec(&ids)?)?;
+        std::fs::write(path, serde_json::to_vec(&ids)?)?;
     }
     let report = serde_json::json!({
         "store": store_path, "n": store.len(), "dims": dims, "k": k,

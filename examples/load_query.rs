@@ -16,32 +16,26 @@ use sembridge::engines::{ConnectOptions, Engine};
 use sembridge::eval::percentile;
 use sembridge::query::{Mode, QueryParams};
 
-fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).map(|i| {
-        args.get(i + 1)
-            .cloned()
-            .unwrap_or_else(|| panic!("{name} needs a value"))
-    })
-}
+#[path = "common/args.rs"]
+mod args;
+use args::{arg, opt_arg};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let url = arg(&args, "--url").unwrap_or_else(|| "http://127.0.0.1:9200".into());
-    let index = arg(&args, "--index").expect("--index");
-    let queries = arg(&args, "--queries").expect("--queries");
-    let clients: usize = arg(&args, "--clients").map_or(16, |v| v.parse().unwrap());
-    let seconds: u64 = arg(&args, "--seconds").map_or(30, |v| v.parse().unwrap());
-    let k: usize = arg(&args, "--k").map_or(10, |v| v.parse().unwrap());
-    let mode = match arg(&args, "--mode").as_deref().unwrap_or("hybrid") {
+    let args = args::args();
+    let url: String = arg(&args, "--url", "http://127.0.0.1:9200".into());
+    let index: String = opt_arg(&args, "--index").expect("--index");
+    let queries: String = opt_arg(&args, "--queries").expect("--queries");
+    let clients: usize = arg(&args, "--clients", 16);
+    let seconds: u64 = arg(&args, "--seconds", 30);
+    let k: usize = arg(&args, "--k", 10);
+    let mode = match arg(&args, "--mode", "hybrid".to_owned()).as_str() {
         "bm25" => Mode::Bm25,
         "knn" => Mode::Knn,
         "hybrid" => Mode::Hybrid,
         other => anyhow::bail!("--mode {other}: bm25, knn or hybrid"),
     };
-    let model = arg(&args, "--model")
-        .map(Into::into)
-        .unwrap_or_else(sembridge::paths::default_model_dir);
+    let model: std::path::PathBuf = arg(&args, "--model", sembridge::paths::default_model_dir());
 
     let queries = sembridge::corpus::read_queries(std::path::Path::new(&queries))?;
     let embedder = Embedder::load(&model, EmbedOptions::default())?;

@@ -10,6 +10,7 @@
 #                              [--seconds 30] [--mode hybrid|knn|bm25]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/query-bench.sh"
 
 ENGINES=(opensearch elasticsearch); CLIENTS=16; SECONDS_=30; MODE=hybrid
 while [[ $# -gt 0 ]]; do
@@ -22,38 +23,12 @@ while [[ $# -gt 0 ]]; do
     *) die "unknown argument $1 (see --help)" ;;
   esac
 done
-DATA="$SHARED/datasets/scifact"
-STORE="$SEMBRIDGE_HOME/testdata/scifact-int8.sbv"
 INDEX="sembridge-load-query"
-
-log "building sembridge and examples/load_query (release)"
-(cd "$REPO_ROOT" && cargo build --release --quiet --bin sembridge --example load_query)
-BIN="$CARGO_TARGET_DIR/release/examples/load_query"
-if [[ ! -f "$STORE" ]]; then
-  log "no $STORE: embedding SciFact once (about 5 minutes on 2 cores)"
-  mkdir -p "$(dirname "$STORE")"
-  "$SEMBRIDGE_BIN" embed --input "$DATA/corpus.jsonl" --output "$STORE"
-fi
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/sembridge-load-query.XXXXXX")"
-URLS=()
-cleanup() {
-  for u in "${URLS[@]}"; do curl -s -XDELETE "$u/$INDEX" >/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+query_bench_setup load_query
 
 rc=0
 for e in "${ENGINES[@]}"; do
-  case "$e" in
-    opensearch) URL="http://127.0.0.1:${SEMBRIDGE_OS_PORT:-9200}" ;;
-    elasticsearch) URL="http://127.0.0.1:${SEMBRIDGE_ES_PORT:-9201}" ;;
-    *) die "--engine must be opensearch, elasticsearch or both" ;;
-  esac
-  curl -sf "$URL" >/dev/null || die "$e is not answering at $URL (scripts/engines.sh start $e)"
-  URLS+=("$URL")
-  log "$e: indexing SciFact from $STORE into $INDEX"
-  "$SEMBRIDGE_BIN" ingest --url "$URL" --corpus "$DATA/corpus.jsonl" --vectors-from "$STORE" \
-    --index "$INDEX" --recreate --quiet --checkpoint "$WORK/ckpt-$e.json" --dead-letter "$WORK/dead-$e.jsonl"
+  index_scifact "$e"
   log "$e: $CLIENTS clients, $MODE, ${SECONDS_}s"
   "$BIN" --url "$URL" --index "$INDEX" --queries "$DATA/queries.jsonl" --clients "$CLIENTS" \
     --seconds "$SECONDS_" --mode "$MODE" >"$WORK/$e.json" || rc=1

@@ -1,72 +1,22 @@
 //! `sembridge ingest` against both real engines: SciFact end to end, idempotent re-runs, kill and
 //! resume, shards, bad records, mapping mismatch, unreachable cluster.
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use sembridge::engines::{Engine, EngineInfo};
 
-use crate::support::{self, ModelKind};
+use crate::support;
 
-fn scifact_corpus() -> PathBuf {
-    support::dataset("scifact/corpus.jsonl")
-}
-
-fn scifact_ids() -> BTreeSet<String> {
-    sembridge::corpus::CorpusReader::open(&scifact_corpus(), None)
-        .unwrap()
-        .map(|d| d.unwrap().id)
-        .collect()
-}
-
-/// `ingest` of SciFact with the cached vectors (the model's own path is tested elsewhere);
-/// returns (exit code, parsed --json summary or Null, stderr).
+/// `ingest --json` of SciFact with the cached vectors (the model's own path is tested elsewhere),
+/// checkpoint and dead-letter in `dir`: (exit code, summary or Null, stderr).
 fn ingest(
     info: &EngineInfo,
     index: &str,
     dir: &Path,
     extra: &[&str],
 ) -> (i32, serde_json::Value, String) {
-    let store = support::scifact_store(ModelKind::Int8);
-    let mut all: Vec<String> = vec![
-        "ingest".into(),
-        "--url".into(),
-        info.url.clone(),
-        "--index".into(),
-        index.into(),
-        "--json".into(),
-    ];
-    for (flag, path) in [
-        ("--checkpoint", dir.join("ckpt.json")),
-        ("--dead-letter", dir.join("dead.jsonl")),
-        ("--corpus", scifact_corpus()),
-        ("--vectors-from", store),
-    ] {
-        all.push(flag.into());
-        all.push(path.display().to_string());
-    }
-    all.extend(extra.iter().map(|s| s.to_string()));
-    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
-    let (code, out, err) = support::run_cli(&refs);
-    assert!(!err.contains("panicked"), "{err}");
-    (
-        code,
-        serde_json::from_str(&out).unwrap_or(serde_json::Value::Null),
-        err,
-    )
-}
-
-async fn assert_complete(engine: &Engine, index: &str) {
-    engine.refresh(index).await.unwrap();
-    assert_eq!(engine.count(index).await.unwrap(), 5183);
-    let ids = engine.all_ids(index).await.unwrap();
-    assert_eq!(ids.len(), 5183, "duplicates or missing documents");
-    assert_eq!(
-        ids.into_iter().collect::<BTreeSet<_>>(),
-        scifact_ids(),
-        "the id sets differ"
-    );
+    support::ingest(&info.url, index, &support::scifact_corpus(), dir, extra)
 }
 
 async fn scifact_twice_changes_nothing(engine: &Engine, info: &EngineInfo) {
@@ -76,11 +26,11 @@ async fn scifact_twice_changes_nothing(engine: &Engine, info: &EngineInfo) {
     assert_eq!(code, 0, "{err}");
     assert_eq!(summary["indexed"], 5183);
     assert_eq!(summary["count_after"], 5183);
-    assert_complete(engine, &index).await;
+    support::assert_scifact_complete(engine, &index).await;
     let (code, summary, err) = ingest(info, &index, dir.path(), &[]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(summary["indexed"], 5183, "a re-run overwrites by _id");
-    assert_complete(engine, &index).await;
+    support::assert_scifact_complete(engine, &index).await;
     engine.delete_index(&index).await.unwrap();
 }
 crate::both_engines!(scifact_twice_changes_nothing);
@@ -88,33 +38,24 @@ crate::both_engines!(scifact_twice_changes_nothing);
 async fn killed_half_way_then_resumed(engine: &Engine, info: &EngineInfo) {
     let index = support::unique_index("resume");
     let dir = tempfile::tempdir().unwrap();
-    let store = support::scifact_store(ModelKind::Int8);
     let checkpoint = dir.path().join("ckpt.json");
-    let corpus = scifact_corpus();
     // Small requests, one at a time: slow enough to be killed in the middle.
+    let small = [
+        "--concurrency",
+        "1",
+        "--bulk-docs",
+        "50",
+        "--embed-chunk",
+        "50",
+    ];
     let mut child = std::process::Command::new(support::bin())
-        .args([
-            "ingest",
-            "--url",
+        .args(support::ingest_args(
             &info.url,
-            "--index",
             &index,
-            "--quiet",
-            "--concurrency",
-            "1",
-            "--bulk-docs",
-            "50",
-            "--embed-chunk",
-            "50",
-        ])
-        .args([
-            "--corpus",
-            corpus.to_str().unwrap(),
-            "--vectors-from",
-            store.to_str().unwrap(),
-            "--checkpoint",
-            checkpoint.to_str().unwrap(),
-        ])
+            &support::scifact_corpus(),
+            dir.path(),
+            &small,
+        ))
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -145,7 +86,7 @@ async fn killed_half_way_then_resumed(engine: &Engine, info: &EngineInfo) {
         "resumed from {resumed}, checkpoint said {done_at_kill}"
     );
     assert_eq!(summary["indexed"].as_u64().unwrap(), 5183 - resumed);
-    assert_complete(engine, &index).await;
+    support::assert_scifact_complete(engine, &index).await;
     engine.delete_index(&index).await.unwrap();
 }
 crate::both_engines!(killed_half_way_then_resumed);
@@ -162,7 +103,7 @@ async fn two_shards_make_the_whole(engine: &Engine, info: &EngineInfo) {
     );
     assert_eq!(n0 + n1, 5183);
     assert!(n0 > 2000 && n1 > 2000, "unbalanced shards {n0}/{n1}");
-    assert_complete(engine, &index).await;
+    support::assert_scifact_complete(engine, &index).await;
     engine.delete_index(&index).await.unwrap();
 }
 crate::both_engines!(two_shards_make_the_whole);
@@ -181,20 +122,8 @@ async fn bad_records_are_reported_and_the_rest_indexed(engine: &Engine, info: &E
     body.extend_from_slice(b"{\"_id\": \"d\", \"text\": \"bad \xff utf8\"}\n");
     body.extend_from_slice(b"{\"_id\": \"e\", \"text\": \"Neural networks learn from data.\"}\n");
     std::fs::write(&corpus, body).unwrap();
-    let (code, out, err) = support::run_cli(&[
-        "ingest",
-        "--url",
-        &info.url,
-        "--index",
-        &index,
-        "--json",
-        "--corpus",
-        corpus.to_str().unwrap(),
-        "--model",
-        support::int8_model().to_str().unwrap(),
-    ]);
+    let (code, summary, err) = support::ingest_with_model(&info.url, &index, &corpus);
     assert_eq!(code, 1, "records were skipped: exit 1\n{err}");
-    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(summary["indexed"], 2);
     assert_eq!(summary["skipped"], 4);
     let c = corpus.display().to_string();
@@ -242,21 +171,13 @@ crate::both_engines!(mapping_mismatch_is_a_clear_error);
 #[test]
 fn unreachable_cluster_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    let store = support::scifact_store(ModelKind::Int8);
-    let corpus = scifact_corpus();
-    let (code, _, err) = support::run_cli(&[
-        "ingest",
-        "--url",
+    let (code, _, err) = support::ingest(
         "http://user:topsecret@127.0.0.1:1",
-        "--index",
         "x",
-        "--corpus",
-        corpus.to_str().unwrap(),
-        "--vectors-from",
-        store.to_str().unwrap(),
-        "--checkpoint",
-        dir.path().join("c").to_str().unwrap(),
-    ]);
+        &support::scifact_corpus(),
+        dir.path(),
+        &[],
+    );
     assert_eq!(code, 2);
     assert!(err.contains("cannot reach http://127.0.0.1:1"), "{err}");
     assert!(!err.contains("topsecret"), "{err}");

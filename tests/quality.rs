@@ -61,21 +61,13 @@ async fn quality_bars(engine: &Engine, info: &EngineInfo) {
     let index = support::unique_index("quality");
     let dir = tempfile::tempdir().unwrap();
     let store_path = support::scifact_store(ModelKind::Int8);
-    let corpus = support::dataset("scifact/corpus.jsonl");
-    let (code, _, err) = support::run_cli(&[
-        "ingest",
-        "--url",
+    let (code, _, err) = support::ingest(
         &info.url,
-        "--index",
         &index,
-        "--quiet",
-        "--corpus",
-        corpus.to_str().unwrap(),
-        "--vectors-from",
-        store_path.to_str().unwrap(),
-        "--checkpoint",
-        dir.path().join("c.json").to_str().unwrap(),
-    ]);
+        &support::scifact_corpus(),
+        dir.path(),
+        &[],
+    );
     assert_eq!(code, 0, "{err}");
 
     let store = Store::open(&store_path).unwrap();

@@ -14,24 +14,13 @@ use serde_json::Value;
 use crate::proxy::{Proxy, base64, basic_auth};
 use crate::support::{self, ModelKind};
 
-fn scifact_corpus() -> PathBuf {
-    support::dataset("scifact/corpus.jsonl")
-}
-
 fn store() -> PathBuf {
     support::scifact_store(ModelKind::Int8)
 }
 
-fn scifact_ids() -> BTreeSet<String> {
-    sembridge::corpus::CorpusReader::open(&scifact_corpus(), None)
-        .unwrap()
-        .map(|d| d.unwrap().id)
-        .collect()
-}
-
 /// The first `n` SciFact documents as (id, title, text): vectors for them are in the store.
 fn scifact_docs(n: usize) -> Vec<(String, String, String)> {
-    sembridge::corpus::CorpusReader::open(&scifact_corpus(), None)
+    sembridge::corpus::CorpusReader::open(&support::scifact_corpus(), None)
         .unwrap()
         .take(n)
         .map(|d| {
@@ -39,69 +28,6 @@ fn scifact_docs(n: usize) -> Vec<(String, String, String)> {
             (d.id, d.title, d.text)
         })
         .collect()
-}
-
-/// Run the binary with extra environment; (exit code, stdout, stderr). Never a panic.
-fn run(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let out = std::process::Command::new(support::bin())
-        .args(args)
-        .envs(env.iter().copied())
-        .env_remove("SEMBRIDGE_LOG")
-        .output()
-        .expect("run sembridge");
-    let (code, stdout, stderr) = (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    );
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (code, stdout, stderr)
-}
-
-/// `ingest --json` of `corpus` at `url` with store vectors, checkpoint and dead-letter in `dir`.
-fn ingest(
-    url: &str,
-    index: &str,
-    corpus: &Path,
-    dir: &Path,
-    extra: &[&str],
-) -> (i32, Value, String) {
-    let (ckpt, dead, corpus, store) = (
-        dir.join("ckpt.json"),
-        dir.join("dead.jsonl"),
-        corpus.display().to_string(),
-        store().display().to_string(),
-    );
-    let mut args = vec![
-        "ingest",
-        "--url",
-        url,
-        "--index",
-        index,
-        "--json",
-        "--corpus",
-        &corpus,
-        "--vectors-from",
-        &store,
-        "--checkpoint",
-        ckpt.to_str().unwrap(),
-        "--dead-letter",
-        dead.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let (code, out, err) = run(&args, &[]);
-    (code, serde_json::from_str(&out).unwrap_or(Value::Null), err)
-}
-
-async fn assert_scifact_complete(engine: &Engine, index: &str) {
-    engine.refresh(index).await.unwrap();
-    assert_eq!(engine.count(index).await.unwrap(), 5183);
-    let ids = engine.all_ids(index).await.unwrap();
-    assert_eq!(ids.len(), 5183, "duplicates or missing documents");
-    assert!(
-        ids.into_iter().collect::<BTreeSet<_>>() == scifact_ids(),
-        "the id sets differ"
-    );
 }
 
 /// Item 2: 30% of bulk requests answered 429, 10% of the items of the others marked 429
@@ -116,10 +42,10 @@ async fn throttled_ingest_loses_nothing(engine: &Engine, info: &EngineInfo) {
         .store(100, std::sync::atomic::Ordering::SeqCst);
     let index = support::unique_index("throttle");
     let dir = tempfile::tempdir().unwrap();
-    let (code, summary, err) = ingest(
+    let (code, summary, err) = support::ingest(
         &proxy.url,
         &index,
-        &scifact_corpus(),
+        &support::scifact_corpus(),
         dir.path(),
         &[
             "--bulk-docs",
@@ -148,7 +74,7 @@ async fn throttled_ingest_loses_nothing(engine: &Engine, info: &EngineInfo) {
         retried >= rejected + rewritten,
         "retries {retried} < faults {rejected} + {rewritten}"
     );
-    assert_scifact_complete(engine, &index).await;
+    support::assert_scifact_complete(engine, &index).await;
     engine.delete_index(&index).await.unwrap();
 }
 crate::both_engines!(throttled_ingest_loses_nothing);
@@ -176,7 +102,13 @@ async fn engine_dies_then_resume_completes(engine: &Engine, info: &EngineInfo) {
     let mut args = small.to_vec();
     args.extend(["--retry-for", "2"]);
     let started = std::time::Instant::now();
-    let (code, _, err) = ingest(&proxy.url, &index, &scifact_corpus(), dir.path(), &args);
+    let (code, _, err) = support::ingest(
+        &proxy.url,
+        &index,
+        &support::scifact_corpus(),
+        dir.path(),
+        &args,
+    );
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains(&format!("cannot reach {}", proxy.url)),
@@ -202,11 +134,17 @@ async fn engine_dies_then_resume_completes(engine: &Engine, info: &EngineInfo) {
     f.set_down(false);
     let mut args = small.to_vec();
     args.push("--resume");
-    let (code, summary, err) = ingest(&proxy.url, &index, &scifact_corpus(), dir.path(), &args);
+    let (code, summary, err) = support::ingest(
+        &proxy.url,
+        &index,
+        &support::scifact_corpus(),
+        dir.path(),
+        &args,
+    );
     assert_eq!(code, 0, "{err}");
     assert_eq!(summary["resumed_from"], done, "{summary}");
     assert_eq!(summary["indexed"].as_u64().unwrap(), 5183 - done);
-    assert_scifact_complete(engine, &index).await;
+    support::assert_scifact_complete(engine, &index).await;
     engine.delete_index(&index).await.unwrap();
 }
 crate::both_engines!(engine_dies_then_resume_completes);
@@ -240,7 +178,7 @@ async fn refused_documents_go_to_the_dead_letter_file(engine: &Engine, info: &En
         })
         .collect();
     let corpus = write_corpus(dir.path(), "corpus.jsonl", &years);
-    let (code, summary, err) = ingest(&info.url, &index, &corpus, dir.path(), &[]);
+    let (code, summary, err) = support::ingest(&info.url, &index, &corpus, dir.path(), &[]);
     assert_eq!(code, 1, "documents were refused: exit 1\n{err}");
     assert_eq!(summary["indexed"], 18, "{summary}");
     assert_eq!(summary["failed"], 2, "{summary}");
@@ -307,7 +245,7 @@ async fn bad_records_name_file_line_and_field() {
     ];
     let corpus = dir.path().join("corpus.jsonl");
     std::fs::write(&corpus, lines.join(&b"\n"[..])).unwrap();
-    let (code, summary, err) = ingest(&os_url(), &index, &corpus, dir.path(), &[]);
+    let (code, summary, err) = support::ingest(&os_url(), &index, &corpus, dir.path(), &[]);
     assert_eq!(code, 1, "{err}");
     assert_eq!(summary["skipped"], 7, "{summary}");
     assert_eq!(summary["indexed"], 3, "{summary}");
@@ -363,23 +301,8 @@ fn ten_megabyte_text_is_embedded_and_indexed() {
     )
     .unwrap();
     let index = support::unique_index("bigtext");
-    let (code, out, err) = run(
-        &[
-            "ingest",
-            "--url",
-            &os_url(),
-            "--index",
-            &index,
-            "--json",
-            "--corpus",
-            corpus.to_str().unwrap(),
-            "--model",
-            support::int8_model().to_str().unwrap(),
-        ],
-        &[],
-    );
+    let (code, summary, err) = support::ingest_with_model(&os_url(), &index, &corpus);
     assert_eq!(code, 0, "{err}");
-    let summary: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(summary["count_after"], 2, "{summary}");
     let _ = run_delete(&os_url(), &index);
 }
@@ -409,7 +332,7 @@ fn bad_inputs_are_refused_clearly() {
     let mut tried = 0;
     let mut refuse = |what: &str, args: &[&str], needles: &[&str]| {
         tried += 1;
-        let (code, _, err) = run(args, &[]);
+        let (code, _, err) = support::run_cli_env(args, &[]);
         assert_eq!(code, 2, "{what}: exit 2 expected\n{err}");
         for n in needles {
             assert!(err.contains(n), "{what}: message should name `{n}`: {err}");
@@ -559,7 +482,7 @@ fn bad_inputs_are_refused_clearly() {
 fn wrong_credentials_are_refused_clearly() {
     let proxy = Proxy::start(&os_url());
     *proxy.faults.accept_auth.lock().unwrap() = Some(vec![basic_auth("alice", "right-password")]);
-    let (code, _, err) = run(
+    let (code, _, err) = support::run_cli_env(
         &[
             "query",
             "--url",
@@ -583,7 +506,7 @@ fn wrong_credentials_are_refused_clearly() {
     );
     assert!(!err.contains("wr0ng-pw-1234"), "{err}");
     // No credentials at all.
-    let (code, _, err) = run(
+    let (code, _, err) = support::run_cli_env(
         &[
             "query", "--url", &proxy.url, "--index", "x", "--mode", "bm25", "mars",
         ],
@@ -605,7 +528,7 @@ async fn dims_differing_from_the_index_are_refused() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let corpus = write_corpus(dir.path(), "c.jsonl", &[serde_json::json!({})]);
-    let (code, _, err) = ingest(&info.url, &index, &corpus, dir.path(), &[]);
+    let (code, _, err) = support::ingest(&info.url, &index, &corpus, dir.path(), &[]);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains(&index)
@@ -655,22 +578,17 @@ async fn secrets_never_show(engine: &Engine, info: &EngineInfo) {
     let url_with_creds = proxy
         .url
         .replace("http://", &format!("http://{user}:{url_password}@"));
-    let auth_flags: Vec<Vec<&str>> = vec![
-        vec!["--url", &proxy.url, "--user", user, "--password", password],
-        vec!["--url", &proxy.url, "--api-key", &api_key],
-        vec!["--url", &url_with_creds],
+    // (URL, the other credential flags)
+    let url = proxy.url.as_str();
+    let auth_flags: Vec<(&str, Vec<&str>)> = vec![
+        (url, vec!["--user", user, "--password", password]),
+        (url, vec!["--api-key", &api_key]),
+        (&url_with_creds, vec![]),
         // A wrong password: the 401 path.
-        vec![
-            "--url",
-            &proxy.url,
-            "--user",
-            user,
-            "--password",
-            "Wrong-5ecret-x1",
-        ],
+        (url, vec!["--user", user, "--password", "Wrong-5ecret-x1"]),
     ];
     let mut outputs = Vec::new();
-    for (i, auth) in auth_flags.iter().enumerate() {
+    for (i, (url, auth)) in auth_flags.iter().enumerate() {
         let wrong = i == 3;
         for log in ["", "trace"] {
             let env: Vec<(&str, &str)> = if log.is_empty() {
@@ -678,56 +596,25 @@ async fn secrets_never_show(engine: &Engine, info: &EngineInfo) {
             } else {
                 vec![("SEMBRIDGE_LOG", log)]
             };
-            let (ckpt, dead) = (dir.path().join("ckpt.json"), dir.path().join("dead.jsonl"));
-            let mut args = vec!["-vv", "ingest"];
-            args.extend(auth.iter().copied());
-            let (corpus_s, store_s) = (corpus.to_str().unwrap(), store());
-            args.extend([
-                "--index",
-                &index,
-                "--corpus",
-                corpus_s,
-                "--vectors-from",
-                store_s.to_str().unwrap(),
-                "--checkpoint",
-                ckpt.to_str().unwrap(),
-                "--dead-letter",
-                dead.to_str().unwrap(),
-                "--json",
-            ]);
-            let out = std::process::Command::new(support::bin())
-                .args(&args)
-                .envs(env.iter().copied())
-                .output()
-                .unwrap();
-            let (code, stdout, stderr) = (
-                out.status.code().unwrap_or(-1),
-                String::from_utf8_lossy(&out.stdout).into_owned(),
-                String::from_utf8_lossy(&out.stderr).into_owned(),
+            let mut args = vec!["-vv".to_owned()];
+            args.extend(support::ingest_args(url, &index, &corpus, dir.path(), auth));
+            let (code, stdout, stderr) = support::run_cli_env(&args, &env);
+            assert_eq!(
+                code,
+                if wrong { 2 } else { 1 },
+                "{url} {auth:?} {log}: {stderr}"
             );
-            assert_eq!(code, if wrong { 2 } else { 1 }, "{auth:?} {log}: {stderr}");
-            outputs.push(stdout);
-            outputs.push(stderr);
-            for f in [&ckpt, &dead] {
-                outputs.push(std::fs::read_to_string(f).unwrap_or_default());
+            outputs.extend([stdout, stderr]);
+            for f in ["ckpt.json", "dead.jsonl"] {
+                outputs.push(std::fs::read_to_string(dir.path().join(f)).unwrap_or_default());
             }
 
-            let mut args = vec!["-vv", "query"];
+            let mut args = vec!["-vv", "query", "--url", url];
             args.extend(auth.iter().copied());
             args.extend(["--index", &index, "--mode", "bm25", "--json", "cells"]);
-            let out = std::process::Command::new(support::bin())
-                .args(&args)
-                .envs(env.iter().copied())
-                .output()
-                .unwrap();
-            assert_eq!(
-                out.status.code(),
-                Some(if wrong { 2 } else { 0 }),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            outputs.push(String::from_utf8_lossy(&out.stdout).into_owned());
-            outputs.push(String::from_utf8_lossy(&out.stderr).into_owned());
+            let (code, stdout, stderr) = support::run_cli_env(&args, &env);
+            assert_eq!(code, if wrong { 2 } else { 0 }, "{stderr}");
+            outputs.extend([stdout, stderr]);
         }
     }
     // The credentials really went over the wire (the test is not vacuous).
@@ -751,7 +638,7 @@ crate::both_engines!(secrets_never_show);
 /// `--help` with the secrets in the environment does not print them.
 #[test]
 fn help_hides_secret_environment_values() {
-    let (_, out, _) = run(
+    let (_, out, _) = support::run_cli_env(
         &["ingest", "--help"],
         &[
             ("SEMBRIDGE_PASSWORD", "Env-5ecret-pw"),

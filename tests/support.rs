@@ -1,6 +1,7 @@
 //! Paths and helpers shared by the integration tests: shared datasets, models, engine URLs.
 
-use std::path::PathBuf;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 /// `../shared` next to the repository (CI has it too).
 pub fn shared() -> PathBuf {
@@ -149,13 +150,115 @@ pub fn bin() -> &'static str {
 
 /// Run the binary; returns (exit code, stdout, stderr).
 pub fn run_cli(args: &[&str]) -> (i32, String, String) {
+    run_cli_env(args, &[])
+}
+
+/// Run the binary with `env` added (and `SEMBRIDGE_LOG` only where `env` sets it); returns
+/// (exit code, stdout, stderr). The binary must not panic.
+pub fn run_cli_env<S: AsRef<std::ffi::OsStr>>(
+    args: &[S],
+    env: &[(&str, &str)],
+) -> (i32, String, String) {
     let out = std::process::Command::new(bin())
         .args(args)
+        .env_remove("SEMBRIDGE_LOG")
+        .envs(env.iter().copied())
         .output()
         .expect("run sembridge");
-    (
+    let (code, stdout, stderr) = (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (code, stdout, stderr)
+}
+
+/// The SciFact corpus (5,183 documents).
+pub fn scifact_corpus() -> PathBuf {
+    dataset("scifact/corpus.jsonl")
+}
+
+/// Every SciFact document id.
+pub fn scifact_ids() -> BTreeSet<String> {
+    sembridge::corpus::CorpusReader::open(&scifact_corpus(), None)
+        .unwrap()
+        .map(|d| d.unwrap().id)
+        .collect()
+}
+
+/// `index` holds the whole SciFact corpus, each document once.
+pub async fn assert_scifact_complete(engine: &Engine, index: &str) {
+    engine.refresh(index).await.unwrap();
+    assert_eq!(engine.count(index).await.unwrap(), 5183);
+    let ids = engine.all_ids(index).await.unwrap();
+    assert_eq!(ids.len(), 5183, "duplicates or missing documents");
+    assert!(
+        ids.into_iter().collect::<BTreeSet<_>>() == scifact_ids(),
+        "the id sets differ"
+    );
+}
+
+/// The `sembridge ingest --json` command line of the ingest tests: `corpus` into `index` at
+/// `url` with the cached SciFact vectors (`--vectors-from`, so the model does not run), the
+/// checkpoint and dead-letter files in `dir` (`ckpt.json`, `dead.jsonl`), then `extra`.
+pub fn ingest_args(
+    url: &str,
+    index: &str,
+    corpus: &Path,
+    dir: &Path,
+    extra: &[&str],
+) -> Vec<String> {
+    let mut args: Vec<String> = ["ingest", "--url", url, "--index", index, "--json"]
+        .map(String::from)
+        .into();
+    for (flag, path) in [
+        ("--corpus", corpus.to_path_buf()),
+        ("--vectors-from", scifact_store(ModelKind::Int8)),
+        ("--checkpoint", dir.join("ckpt.json")),
+        ("--dead-letter", dir.join("dead.jsonl")),
+    ] {
+        args.push(flag.into());
+        args.push(path.display().to_string());
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+/// Run [`ingest_args`]: (exit code, the `--json` summary or Null, stderr).
+pub fn ingest(
+    url: &str,
+    index: &str,
+    corpus: &Path,
+    dir: &Path,
+    extra: &[&str],
+) -> (i32, serde_json::Value, String) {
+    run_json(&ingest_args(url, index, corpus, dir, extra))
+}
+
+/// `sembridge ingest --json` of `corpus` into `index` at `url`, embedded by the default int8
+/// model, checkpoint and dead-letter where the binary puts them by default: (exit code, the
+/// summary or Null, stderr).
+pub fn ingest_with_model(
+    url: &str,
+    index: &str,
+    corpus: &Path,
+) -> (i32, serde_json::Value, String) {
+    let (corpus, model) = (
+        corpus.display().to_string(),
+        int8_model().display().to_string(),
+    );
+    run_json(&[
+        "ingest", "--url", url, "--index", index, "--json", "--corpus", &corpus, "--model", &model,
+    ])
+}
+
+/// Run the binary: (exit code, stdout parsed as JSON or Null, stderr).
+fn run_json<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (i32, serde_json::Value, String) {
+    let (code, out, err) = run_cli_env(args, &[]);
+    (
+        code,
+        serde_json::from_str(&out).unwrap_or(serde_json::Value::Null),
+        err,
     )
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::spec::{FIELD_ID, FIELD_METADATA, FIELD_TEXT, FIELD_TITLE, FIELD_VECTOR};
+use super::spec::{self, FIELD_VECTOR, lucene_score};
 use super::spec::{IndexSpec, KnnParams, Similarity, TermFilter, filter_clauses};
 
 pub fn similarity_name(s: Similarity) -> &'static str {
@@ -23,22 +23,13 @@ pub fn create_index_body(spec: &IndexSpec) -> Value {
     }
     json!({
         "settings": {"number_of_shards": spec.shards, "number_of_replicas": 0},
-        "mappings": {
-            "_meta": spec.meta(),
-            "properties": {
-                FIELD_ID: {"type": "keyword"},
-                FIELD_TITLE: {"type": "text", "analyzer": spec.analyzer},
-                FIELD_TEXT: {"type": "text", "analyzer": spec.analyzer},
-                FIELD_VECTOR: {
-                    "type": "dense_vector",
-                    "dims": spec.dims,
-                    "index": true,
-                    "similarity": similarity_name(spec.similarity),
-                    "index_options": index_options
-                },
-                FIELD_METADATA: {"type": "object", "dynamic": true}
-            }
-        }
+        "mappings": spec.mappings(json!({
+            "type": "dense_vector",
+            "dims": spec.dims,
+            "index": true,
+            "similarity": similarity_name(spec.similarity),
+            "index_options": index_options
+        }))
     })
 }
 
@@ -48,33 +39,28 @@ pub fn knn_body(vector: &[f32], p: &KnnParams, filters: &[TermFilter]) -> Value 
         "field": FIELD_VECTOR,
         "query_vector": vector,
         "k": p.k,
-        "num_candidates": p.candidates.max(p.k)
+        "num_candidates": p.candidates_at_least_k()
     });
     if !filters.is_empty() {
         knn["filter"] = json!(filter_clauses(filters));
     }
-    json!({"size": p.k, "_source": [FIELD_ID, FIELD_TITLE, FIELD_TEXT], "knn": knn})
+    let mut body = spec::hits_body(p.k);
+    body["knn"] = knn;
+    body
 }
 
 /// The similarity an Elasticsearch kNN `_score` stands for: cosine and dot_product
 /// `score = (1 + sim) / 2`; l2_norm `score = 1 / (1 + d²)`, returned as `-d²`.
 pub fn score_to_similarity(score: f32, s: Similarity) -> f32 {
     match s {
-        Similarity::Cosine | Similarity::Dot => 2.0 * score - 1.0,
-        Similarity::L2 => -(1.0 / score - 1.0),
+        Similarity::Cosine | Similarity::Dot => lucene_score::halved_to_similarity(score),
+        Similarity::L2 => lucene_score::euclidean_to_similarity(score),
     }
 }
 
+/// Read dims / similarity of an existing mapping's vector field, to compare with the spec.
 pub fn vector_field_of(mapping: &Value) -> Option<(usize, Option<Similarity>)> {
-    let field = mapping.pointer(&format!("/properties/{FIELD_VECTOR}"))?;
-    let dims = field.get("dims")?.as_u64()? as usize;
-    let sim = match field.get("similarity").and_then(Value::as_str) {
-        Some("cosine") => Some(Similarity::Cosine),
-        Some("dot_product") => Some(Similarity::Dot),
-        Some("l2_norm") => Some(Similarity::L2),
-        _ => None,
-    };
-    Some((dims, sim))
+    spec::vector_field_of(mapping, "dims", "/similarity", similarity_name)
 }
 
 #[cfg(test)]
@@ -121,6 +107,8 @@ mod tests {
             assert!(
                 (score_to_similarity((1.0 + sim) / 2.0, Similarity::Cosine) - sim).abs() < 1e-6
             );
+            assert!((score_to_similarity((1.0 + sim) / 2.0, Similarity::Dot) - sim).abs() < 1e-6);
         }
+        assert!((score_to_similarity(1.0 / (1.0 + 0.25), Similarity::L2) + 0.25).abs() < 1e-6);
     }
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::spec::{FIELD_ID, FIELD_METADATA, FIELD_TEXT, FIELD_TITLE, FIELD_VECTOR};
+use super::spec::{self, FIELD_VECTOR, lucene_score};
 use super::spec::{IndexSpec, KnnEngine, KnnParams, Similarity, TermFilter, filter_clauses};
 
 pub fn space_type(s: Similarity) -> &'static str {
@@ -21,25 +21,16 @@ pub fn create_index_body(spec: &IndexSpec) -> Value {
     };
     json!({
         "settings": {"index": {"knn": true, "number_of_shards": spec.shards, "number_of_replicas": 0}},
-        "mappings": {
-            "_meta": spec.meta(),
-            "properties": {
-                FIELD_ID: {"type": "keyword"},
-                FIELD_TITLE: {"type": "text", "analyzer": spec.analyzer},
-                FIELD_TEXT: {"type": "text", "analyzer": spec.analyzer},
-                FIELD_VECTOR: {
-                    "type": "knn_vector",
-                    "dimension": spec.dims,
-                    "method": {
-                        "name": "hnsw",
-                        "engine": engine,
-                        "space_type": space_type(spec.similarity),
-                        "parameters": {"m": spec.m, "ef_construction": spec.ef_construction}
-                    }
-                },
-                FIELD_METADATA: {"type": "object", "dynamic": true}
+        "mappings": spec.mappings(json!({
+            "type": "knn_vector",
+            "dimension": spec.dims,
+            "method": {
+                "name": "hnsw",
+                "engine": engine,
+                "space_type": space_type(spec.similarity),
+                "parameters": {"m": spec.m, "ef_construction": spec.ef_construction}
             }
-        }
+        }))
     })
 }
 
@@ -49,16 +40,14 @@ pub fn knn_body(vector: &[f32], p: &KnnParams, filters: &[TermFilter]) -> Value 
     let mut knn = json!({
         "vector": vector,
         "k": p.k,
-        "method_parameters": {"ef_search": p.candidates.max(p.k)}
+        "method_parameters": {"ef_search": p.candidates_at_least_k()}
     });
     if !filters.is_empty() {
         knn["filter"] = json!({"bool": {"filter": filter_clauses(filters)}});
     }
-    json!({
-        "size": p.k,
-        "_source": [FIELD_ID, FIELD_TITLE, FIELD_TEXT],
-        "query": {"knn": {FIELD_VECTOR: knn}}
-    })
+    let mut body = spec::hits_body(p.k);
+    body["query"] = json!({"knn": {FIELD_VECTOR: knn}});
+    body
 }
 
 /// The similarity a lucene-engine `_score` stands for:
@@ -66,29 +55,15 @@ pub fn knn_body(vector: &[f32], p: &KnnParams, filters: &[TermFilter]) -> Value 
 /// `1 / (1 - dot)`; l2 `score = 1 / (1 + d²)`, returned as `-d²` (higher is closer).
 pub fn score_to_similarity(score: f32, s: Similarity) -> f32 {
     match s {
-        Similarity::Cosine => 2.0 * score - 1.0,
-        Similarity::Dot => {
-            if score >= 1.0 {
-                score - 1.0
-            } else {
-                1.0 - 1.0 / score
-            }
-        }
-        Similarity::L2 => -(1.0 / score - 1.0),
+        Similarity::Cosine => lucene_score::halved_to_similarity(score),
+        Similarity::Dot => lucene_score::max_inner_product_to_similarity(score),
+        Similarity::L2 => lucene_score::euclidean_to_similarity(score),
     }
 }
 
 /// Read dims / similarity of an existing mapping's vector field, to compare with the spec.
 pub fn vector_field_of(mapping: &Value) -> Option<(usize, Option<Similarity>)> {
-    let field = mapping.pointer(&format!("/properties/{FIELD_VECTOR}"))?;
-    let dims = field.get("dimension")?.as_u64()? as usize;
-    let sim = match field.pointer("/method/space_type").and_then(Value::as_str) {
-        Some("cosinesimil") => Some(Similarity::Cosine),
-        Some("innerproduct") => Some(Similarity::Dot),
-        Some("l2") => Some(Similarity::L2),
-        _ => None,
-    };
-    Some((dims, sim))
+    spec::vector_field_of(mapping, "dimension", "/method/space_type", space_type)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! dimensions, similarity and HNSW parameters. Engine modules turn it into their JSON.
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
 /// Field names used in every index sembridge writes.
 pub const FIELD_ID: &str = "doc_id";
@@ -9,6 +10,8 @@ pub const FIELD_TITLE: &str = "title";
 pub const FIELD_TEXT: &str = "text";
 pub const FIELD_VECTOR: &str = "embedding";
 pub const FIELD_METADATA: &str = "metadata";
+/// The fields every search returns in `_source`.
+const SOURCE_FIELDS: [&str; 3] = [FIELD_ID, FIELD_TITLE, FIELD_TEXT];
 
 /// Vector similarity, named as users know it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -90,8 +93,8 @@ impl IndexSpec {
         }
     }
 
-    pub(crate) fn meta(&self) -> serde_json::Value {
-        serde_json::json!({
+    pub(crate) fn meta(&self) -> Value {
+        json!({
             "sembridge": {
                 "version": env!("CARGO_PKG_VERSION"),
                 "dims": self.dims,
@@ -100,6 +103,41 @@ impl IndexSpec {
             }
         })
     }
+
+    /// The `mappings` both engines share (`_meta`, id, title, text and metadata fields) around
+    /// the engine's own `vector_field`.
+    pub(crate) fn mappings(&self, vector_field: Value) -> Value {
+        json!({
+            "_meta": self.meta(),
+            "properties": {
+                FIELD_ID: {"type": "keyword"},
+                FIELD_TITLE: {"type": "text", "analyzer": self.analyzer},
+                FIELD_TEXT: {"type": "text", "analyzer": self.analyzer},
+                FIELD_VECTOR: vector_field,
+                FIELD_METADATA: {"type": "object", "dynamic": true}
+            }
+        })
+    }
+}
+
+/// Dims and similarity of the vector field of an existing mapping, read the engine's way:
+/// `dims_key` names the dimension inside the field, `similarity_at` (a JSON pointer inside the
+/// field) the similarity, and `name_of` is the engine's name for each similarity (the one its
+/// mapping writes), so that writing and reading a mapping cannot disagree.
+pub(crate) fn vector_field_of(
+    mapping: &Value,
+    dims_key: &str,
+    similarity_at: &str,
+    name_of: fn(Similarity) -> &'static str,
+) -> Option<(usize, Option<Similarity>)> {
+    let field = mapping.pointer(&format!("/properties/{FIELD_VECTOR}"))?;
+    let dims = field.get(dims_key)?.as_u64()? as usize;
+    let name = field.pointer(similarity_at).and_then(Value::as_str);
+    let sim = <Similarity as clap::ValueEnum>::value_variants()
+        .iter()
+        .copied()
+        .find(|&s| Some(name_of(s)) == name);
+    Some((dims, sim))
 }
 
 /// kNN search parameters shared by both engines.
@@ -110,6 +148,13 @@ pub struct KnnParams {
     pub candidates: usize,
 }
 
+impl KnnParams {
+    /// `candidates`, raised to `k` where it is lower (both engines refuse fewer candidates than k).
+    pub(crate) fn candidates_at_least_k(&self) -> usize {
+        self.candidates.max(self.k)
+    }
+}
+
 /// A `field = value` term filter applied to every leg of a query.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TermFilter {
@@ -117,22 +162,74 @@ pub struct TermFilter {
     pub value: String,
 }
 
-pub(crate) fn filter_clauses(filters: &[TermFilter]) -> Vec<serde_json::Value> {
+pub(crate) fn filter_clauses(filters: &[TermFilter]) -> Vec<Value> {
     filters
         .iter()
-        .map(|f| serde_json::json!({"term": {f.field.clone(): f.value}}))
+        .map(|f| json!({"term": {f.field.clone(): f.value}}))
         .collect()
+}
+
+/// A search body for the first `size` hits with the `_source` fields every search returns; the
+/// caller adds the query (`query`, or Elasticsearch's top-level `knn`).
+pub(crate) fn hits_body(size: usize) -> Value {
+    json!({"size": size, "_source": SOURCE_FIELDS})
 }
 
 /// The BM25 body, the same for both engines: best_fields over title and text with tie_breaker 0.5
 /// (as BEIR's Elasticsearch baseline does).
-pub fn bm25_body(text: &str, size: usize, filters: &[TermFilter]) -> serde_json::Value {
-    serde_json::json!({
-        "size": size,
-        "_source": [FIELD_ID, FIELD_TITLE, FIELD_TEXT],
-        "query": {"bool": {
-            "must": {"multi_match": {"query": text, "type": "best_fields", "tie_breaker": 0.5, "fields": [FIELD_TITLE, FIELD_TEXT]}},
-            "filter": filter_clauses(filters),
-        }}
-    })
+pub fn bm25_body(text: &str, size: usize, filters: &[TermFilter]) -> Value {
+    let mut body = hits_body(size);
+    body["query"] = json!({"bool": {
+        "must": {"multi_match": {"query": text, "type": "best_fields", "tie_breaker": 0.5, "fields": [FIELD_TITLE, FIELD_TEXT]}},
+        "filter": filter_clauses(filters),
+    }});
+    body
+}
+
+/// The kNN `_score` formulas both engines document (Lucene's `VectorSimilarityFunction` scores),
+/// turned back into the similarity; each engine's `score_to_similarity` says which applies to
+/// which of its similarities.
+pub(crate) mod lucene_score {
+    /// COSINE and DOT_PRODUCT: `score = (1 + sim) / 2`.
+    pub fn halved_to_similarity(score: f32) -> f32 {
+        2.0 * score - 1.0
+    }
+
+    /// MAXIMUM_INNER_PRODUCT: `score = 1 + dot` if dot >= 0 else `1 / (1 - dot)`.
+    pub fn max_inner_product_to_similarity(score: f32) -> f32 {
+        if score >= 1.0 {
+            score - 1.0
+        } else {
+            1.0 - 1.0 / score
+        }
+    }
+
+    /// EUCLIDEAN: `score = 1 / (1 + d²)`, returned as `-d²` (higher is closer).
+    pub fn euclidean_to_similarity(score: f32) -> f32 {
+        -(1.0 / score - 1.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engines::{elasticsearch as es, opensearch as os};
+
+    #[test]
+    fn each_engine_reads_back_the_similarity_it_writes() {
+        let mut spec = IndexSpec::new("x", 8);
+        for &s in <Similarity as clap::ValueEnum>::value_variants() {
+            spec.similarity = s;
+            let body = os::create_index_body(&spec);
+            assert_eq!(os::vector_field_of(&body["mappings"]), Some((8, Some(s))));
+            let body = es::create_index_body(&spec);
+            assert_eq!(es::vector_field_of(&body["mappings"]), Some((8, Some(s))));
+        }
+        let mut body = os::create_index_body(&spec);
+        body["mappings"]["properties"][FIELD_VECTOR]["method"]["space_type"] = json!("hamming");
+        assert_eq!(os::vector_field_of(&body["mappings"]), Some((8, None)));
+        let mut body = es::create_index_body(&spec);
+        body["mappings"]["properties"][FIELD_VECTOR]["similarity"] = json!("max_inner_product");
+        assert_eq!(es::vector_field_of(&body["mappings"]), Some((8, None)));
+    }
 }

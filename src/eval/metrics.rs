@@ -44,6 +44,14 @@ fn relevant_count(judgments: &Judgments) -> usize {
     judgments.values().filter(|&&r| r > 0).count()
 }
 
+/// Relevant documents among the top `k` of `run` (each document counted once).
+fn relevant_in_top(run: &[Hit], judgments: &Judgments, k: usize) -> usize {
+    ranked(run, k)
+        .iter()
+        .filter(|h| gain(judgments, &h.doc_id) > 0)
+        .count()
+}
+
 /// nDCG@k as trec_eval's `ndcg_cut.k`: gain = the relevance itself (linear, judgments <= 0 give 0),
 /// discount `log2(rank + 1)`; the ideal DCG ranks the query's positive judgments in descending order,
 /// cut at `k`. 0 when the query has no relevant document.
@@ -71,10 +79,7 @@ pub fn recall_at(run: &[Hit], judgments: &Judgments, k: usize) -> f64 {
     if relevant == 0 {
         return 0.0;
     }
-    let found = ranked(run, k)
-        .iter()
-        .filter(|h| gain(judgments, &h.doc_id) > 0)
-        .count();
+    let found = relevant_in_top(run, judgments, k);
     found as f64 / relevant as f64
 }
 
@@ -84,10 +89,7 @@ pub fn precision_at(run: &[Hit], judgments: &Judgments, k: usize) -> f64 {
     if k == 0 {
         return 0.0;
     }
-    let found = ranked(run, k)
-        .iter()
-        .filter(|h| gain(judgments, &h.doc_id) > 0)
-        .count();
+    let found = relevant_in_top(run, judgments, k);
     found as f64 / k as f64
 }
 
