@@ -9,6 +9,9 @@ source "$(dirname "$0")/common.sh"
 trap '"$REPO_ROOT/scripts/engines.sh" stop' EXIT
 "$REPO_ROOT/scripts/engines.sh" start
 "$REPO_ROOT/scripts/engines.sh" status
+# The tests find the engines here (ports follow SEMBRIDGE_OS_PORT / SEMBRIDGE_ES_PORT).
+export SEMBRIDGE_OS_URL="${SEMBRIDGE_OS_URL:-$("$REPO_ROOT/scripts/engines.sh" url opensearch)}"
+export SEMBRIDGE_ES_URL="${SEMBRIDGE_ES_URL:-$("$REPO_ROOT/scripts/engines.sh" url elasticsearch)}"
 
 cd "$REPO_ROOT"
 cargo test --all-targets "$@"
