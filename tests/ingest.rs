@@ -168,6 +168,35 @@ async fn mapping_mismatch_is_a_clear_error(engine: &Engine, info: &EngineInfo) {
 }
 crate::both_engines!(mapping_mismatch_is_a_clear_error);
 
+async fn recreate_with_an_unreadable_corpus_keeps_the_index(engine: &Engine, info: &EngineInfo) {
+    let index = support::unique_index("keep");
+    let dir = tempfile::tempdir().unwrap();
+    let (code, summary, err) = ingest(info, &index, dir.path(), &["--limit", "100"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(summary["count_after"], 100);
+    // --recreate with a file that is no corpus: the job stops before its first request, so the
+    // index it would have dropped is still there, whole.
+    let garbage = dir.path().join("garbage.jsonl");
+    std::fs::write(&garbage, "not json at all\n".repeat(500)).unwrap();
+    let (code, _, err) = support::ingest(
+        &info.url,
+        &index,
+        &garbage,
+        dir.path(),
+        &["--recreate", "--quiet"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("does not look like a corpus"), "{err}");
+    engine.refresh(&index).await.unwrap();
+    assert_eq!(
+        engine.count(&index).await.unwrap(),
+        100,
+        "the index was dropped"
+    );
+    engine.delete_index(&index).await.unwrap();
+}
+crate::both_engines!(recreate_with_an_unreadable_corpus_keeps_the_index);
+
 #[test]
 fn unreachable_cluster_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();

@@ -329,6 +329,7 @@ fn bad_inputs_are_refused_clearly() {
     let d = dir.path();
     let model = support::int8_model();
     let url = os_url();
+    let never = support::unique_index("never-created");
     let mut tried = 0;
     let mut refuse = |what: &str, args: &[&str], needles: &[&str]| {
         tried += 1;
@@ -345,7 +346,7 @@ fn bad_inputs_are_refused_clearly() {
             "--url",
             &url,
             "--index",
-            "sbt-never-created",
+            &never,
             "--corpus",
             corpus.to_str().unwrap(),
             "--checkpoint",
@@ -473,6 +474,15 @@ fn bad_inputs_are_refused_clearly() {
     ];
     refuse("ftp URL", &a, &["--url"]);
 
+    // Nothing was written: not even the index (it is created when the first request is ready).
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let exists = rt.block_on(async {
+        let (engine, _) = Engine::connect(&sembridge::engines::ConnectOptions::new(&url))
+            .await
+            .unwrap();
+        engine.index_exists(&never).await.unwrap()
+    });
+    assert!(!exists, "index `{never}` was created by a refused run");
     println!("refused clearly: {tried} bad inputs");
 }
 

@@ -183,23 +183,44 @@ enum ReadEvent {
     Bad(Error),
 }
 
-/// Check or create the index as the spec says (`--recreate` drops it first).
-pub async fn prepare_index(engine: &Engine, spec: &IndexSpec, recreate: bool) -> Result<()> {
-    if engine.index_exists(&spec.name).await? {
-        if recreate {
+/// What the index needs before the first bulk request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexSetup {
+    /// It exists with a mapping that agrees: nothing.
+    Ready,
+    Create,
+    /// `--recreate` of an existing index: drop, then create.
+    DropAndCreate,
+}
+
+/// Check the index against the spec without changing anything: a mismatch is an error here,
+/// before any embedding; creating (or dropping) waits for [`apply_index_setup`].
+pub async fn plan_index(engine: &Engine, spec: &IndexSpec, recreate: bool) -> Result<IndexSetup> {
+    if !engine.index_exists(&spec.name).await? {
+        return Ok(IndexSetup::Create);
+    }
+    if recreate {
+        return Ok(IndexSetup::DropAndCreate);
+    }
+    let differences = engine.mapping_differences(spec).await?;
+    if !differences.is_empty() {
+        return Err(Error::MappingMismatch {
+            index: spec.name.clone(),
+            differences,
+        });
+    }
+    Ok(IndexSetup::Ready)
+}
+
+pub async fn apply_index_setup(engine: &Engine, spec: &IndexSpec, setup: IndexSetup) -> Result<()> {
+    match setup {
+        IndexSetup::Ready => Ok(()),
+        IndexSetup::Create => engine.create_index(spec).await,
+        IndexSetup::DropAndCreate => {
             engine.delete_index(&spec.name).await?;
-        } else {
-            let differences = engine.mapping_differences(spec).await?;
-            if !differences.is_empty() {
-                return Err(Error::MappingMismatch {
-                    index: spec.name.clone(),
-                    differences,
-                });
-            }
-            return Ok(());
+            engine.create_index(spec).await
         }
     }
-    engine.create_index(spec).await
 }
 
 /// Run the whole job. Errors that stop the job leave the checkpoint at what the engine
@@ -277,7 +298,9 @@ pub async fn run(
             "cannot be combined with --resume (it would drop what the resume continues)",
         ));
     }
-    prepare_index(engine, &opts.spec, opts.recreate).await?;
+    // Checked now; created (or dropped and created, with --recreate) only when the first
+    // request is ready, so a corpus that turns out unreadable leaves the cluster as it was.
+    let mut index_setup = Some(plan_index(engine, &opts.spec, opts.recreate).await?);
 
     let reader = CorpusReader::open(&opts.corpus, opts.format.clone())?;
     let total_hint = if stdin {
@@ -513,6 +536,9 @@ pub async fn run(
                     go_on = failure.is_none();
                 }
             }
+            if go_on && let Some(setup) = index_setup.take() {
+                apply_index_setup(engine, &opts.spec, setup).await?;
+            }
             if go_on {
                 let end = start + request.len() as u64;
                 let engine = engine.clone();
@@ -587,6 +613,11 @@ pub async fn run(
     }
     if let Some(s) = store_result? {
         summary.store = Some(s.path.clone());
+    }
+    // A job without a single document to send (all skipped, an empty shard) still leaves the
+    // index it was asked for.
+    if let Some(setup) = index_setup.take() {
+        apply_index_setup(engine, &opts.spec, setup).await?;
     }
     if opts.refresh {
         engine.refresh(&index).await?;
