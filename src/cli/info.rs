@@ -116,18 +116,19 @@ pub async fn run(args: InfoArgs) -> anyhow::Result<u8> {
             }
             Err(e) => {
                 failed = true;
+                let shown = url::Url::parse(url)
+                    .map(|u| crate::engines::redact_url(&u))
+                    .unwrap_or_default();
+                let message = e.to_string();
                 if !args.json {
-                    println!(
-                        "{}: {e}",
-                        crate::engines::redact_url(
-                            &url::Url::parse(url)
-                                .unwrap_or_else(
-                                    |_| url::Url::parse("http://invalid").expect("valid")
-                                )
-                        )
-                    );
+                    // Most errors name the URL already.
+                    if shown.is_empty() || message.contains(shown.trim_end_matches('/')) {
+                        println!("{message}");
+                    } else {
+                        println!("{shown}: {message}");
+                    }
                 }
-                reports.push(json!({"url": url::Url::parse(url).map(|u| crate::engines::redact_url(&u)).unwrap_or_default(), "error": e.to_string()}));
+                reports.push(json!({"url": shown, "error": message}));
             }
         }
     }
