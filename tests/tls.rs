@@ -187,6 +187,12 @@ async fn untrusted_certificate_is_refused_clearly(_: &Engine, info: &EngineInfo)
         !out.contains(&base64(format!("sbuser:{password}").as_bytes())),
         "{out}"
     );
+    // The proxy sees the refusal when the client's alert (or its closing the socket) arrives,
+    // which may be after the CLI has exited: give it a moment.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while proxy.handshakes().1 == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let (ok, failed) = proxy.handshakes();
     assert!(
         ok == 0 && failed > 0,
