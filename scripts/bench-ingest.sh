@@ -101,6 +101,10 @@ sb_ingest() {
 echo "sembridge ingest benchmark on $ENGINE at $URL, SciFact ($NDOCS docs), $(nproc) cores"
 
 if [[ $RUN_A == 1 ]]; then
+  # One untimed run first: a freshly started engine indexes its first few thousand documents
+  # at a fraction of its later rate (JIT warm-up), which would land on whichever side went first.
+  log "(a) warm-up run (not timed)"
+  sb_ingest warmup --vectors-from "$STORE" --bulk-docs "$B" --concurrency "$C"
   SETTINGS=("$B:$C" "${EXTRA[@]}")
   for bc in "${SETTINGS[@]}"; do
     b="${bc%%:*}"; c="${bc##*:}"
