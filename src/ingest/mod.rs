@@ -214,6 +214,7 @@ pub async fn plan_index(engine: &Engine, spec: &IndexSpec, recreate: bool) -> Re
     Ok(IndexSetup::Ready)
 }
 
+/// Carry out what [`plan_index`] decided (drop and/or create the index).
 pub async fn apply_index_setup(engine: &Engine, spec: &IndexSpec, setup: IndexSetup) -> Result<()> {
     match setup {
         IndexSetup::Ready => Ok(()),
