@@ -197,6 +197,37 @@ async fn recreate_with_an_unreadable_corpus_keeps_the_index(engine: &Engine, inf
 }
 crate::both_engines!(recreate_with_an_unreadable_corpus_keeps_the_index);
 
+async fn bulk_requests_span_embedding_chunks(engine: &Engine, info: &EngineInfo) {
+    // Counted by a pass-through proxy in front of the engine: 1000 documents looked up in chunks
+    // of 100 go out as two requests of 500, not ten of 100.
+    let proxy = crate::proxy::Proxy::start(&info.url);
+    let index = support::unique_index("batching");
+    let dir = tempfile::tempdir().unwrap();
+    let (code, summary, err) = support::ingest(
+        &proxy.url,
+        &index,
+        &support::scifact_corpus(),
+        dir.path(),
+        &[
+            "--limit",
+            "1000",
+            "--embed-chunk",
+            "100",
+            "--bulk-docs",
+            "500",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(summary["count_after"], 1000, "{summary}");
+    let bulks = proxy
+        .faults
+        .bulk_requests
+        .load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(bulks, 2, "bulk requests sent");
+    engine.delete_index(&index).await.unwrap();
+}
+crate::both_engines!(bulk_requests_span_embedding_chunks);
+
 #[test]
 fn unreachable_cluster_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
