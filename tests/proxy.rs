@@ -72,27 +72,29 @@ impl Faults {
 pub struct Proxy {
     pub url: String,
     pub faults: Arc<Faults>,
+    _server: Server,
+}
+
+/// An accept loop on its own runtime in a background thread (so a test may block on a child
+/// process while it serves), each connection handled by its own task; stopped and joined on drop.
+pub struct Server {
+    /// `127.0.0.1:PORT`
+    pub addr: SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-impl Proxy {
-    /// Listen on 127.0.0.1 (a free port) and forward to `upstream` (`http://host:port`).
-    pub fn start(upstream: &str) -> Proxy {
-        let addr: SocketAddr = upstream
-            .trim_start_matches("http://")
-            .trim_end_matches('/')
-            .parse()
-            .unwrap_or_else(|e| panic!("proxy upstream {upstream}: {e}"));
+impl Server {
+    /// Listen on 127.0.0.1 (a free port); `handle` gets every accepted connection.
+    pub fn start<F, Fut>(handle: F) -> Server
+    where
+        F: Fn(TcpStream) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let faults = Arc::new(Faults {
-            rng: Mutex::new(0x9E37_79B9_7F4A_7C15),
-            ..Faults::default()
-        });
+        let addr = listener.local_addr().unwrap();
         let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
-        let f = faults.clone();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -105,38 +107,61 @@ impl Proxy {
                     tokio::select! {
                         _ = &mut stopped => break,
                         accepted = listener.accept() => {
-                            let Ok((conn, _)) = accepted else { continue };
-                            if f.is_down() {
-                                f.dropped.fetch_add(1, Ordering::SeqCst);
-                                drop(conn);
-                                continue;
+                            if let Ok((conn, _)) = accepted {
+                                tokio::spawn(handle(conn));
                             }
-                            let f = f.clone();
-                            tokio::spawn(async move {
-                                let _ = serve(conn, addr, f).await;
-                            });
                         }
                     }
                 }
             });
             rt.shutdown_background();
         });
-        Proxy {
-            url,
-            faults,
+        Server {
+            addr,
             stop: Some(stop),
             thread: Some(thread),
         }
     }
 }
 
-impl Drop for Proxy {
+impl Drop for Server {
     fn drop(&mut self) {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
         if let Some(t) = self.thread.take() {
             let _ = t.join();
+        }
+    }
+}
+
+impl Proxy {
+    /// Listen on 127.0.0.1 (a free port) and forward to `upstream` (`http://host:port`).
+    pub fn start(upstream: &str) -> Proxy {
+        let addr: SocketAddr = upstream
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .parse()
+            .unwrap_or_else(|e| panic!("proxy upstream {upstream}: {e}"));
+        let faults = Arc::new(Faults {
+            rng: Mutex::new(0x9E37_79B9_7F4A_7C15),
+            ..Faults::default()
+        });
+        let f = faults.clone();
+        let server = Server::start(move |conn| {
+            let f = f.clone();
+            async move {
+                if f.is_down() {
+                    f.dropped.fetch_add(1, Ordering::SeqCst);
+                    return;
+                }
+                let _ = serve(conn, addr, f).await;
+            }
+        });
+        Proxy {
+            url: format!("http://{}", server.addr),
+            faults,
+            _server: server,
         }
     }
 }

@@ -10,12 +10,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use sembridge::engines::{Engine, EngineInfo};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
-use crate::proxy::base64;
+use crate::proxy::{Server, base64};
 use crate::support;
 
 /// Accepts TLS on 127.0.0.1 (a free port) and forwards the plaintext bytes to the engine.
@@ -27,8 +27,7 @@ struct TlsProxy {
     handshakes: Arc<AtomicU64>,
     failed_handshakes: Arc<AtomicU64>,
     _dir: tempfile::TempDir,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _server: Server,
 }
 
 impl TlsProxy {
@@ -69,53 +68,29 @@ impl TlsProxy {
         .unwrap();
         let acceptor = TlsAcceptor::from(Arc::new(config));
 
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!("https://{}", listener.local_addr().unwrap());
         let (handshakes, failed_handshakes) =
             (Arc::<AtomicU64>::default(), Arc::<AtomicU64>::default());
         let (ok, failed) = (Arc::clone(&handshakes), Arc::clone(&failed_handshakes));
-        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
-        // Its own runtime, so a test may block on a child process while the proxy serves it.
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = TcpListener::from_std(listener).unwrap();
-                loop {
-                    tokio::select! {
-                        _ = &mut stopped => break,
-                        accepted = listener.accept() => {
-                            let Ok((conn, _)) = accepted else { continue };
-                            let (acceptor, ok, failed) =
-                                (acceptor.clone(), ok.clone(), failed.clone());
-                            tokio::spawn(async move {
-                                let Ok(mut tls) = acceptor.accept(conn).await else {
-                                    failed.fetch_add(1, Ordering::SeqCst);
-                                    return;
-                                };
-                                ok.fetch_add(1, Ordering::SeqCst);
-                                if let Ok(mut up) = TcpStream::connect(upstream).await {
-                                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut up).await;
-                                }
-                            });
-                        }
-                    }
+        let server = Server::start(move |conn| {
+            let (acceptor, ok, failed) = (acceptor.clone(), ok.clone(), failed.clone());
+            async move {
+                let Ok(mut tls) = acceptor.accept(conn).await else {
+                    failed.fetch_add(1, Ordering::SeqCst);
+                    return;
+                };
+                ok.fetch_add(1, Ordering::SeqCst);
+                if let Ok(mut up) = TcpStream::connect(upstream).await {
+                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut up).await;
                 }
-            });
-            rt.shutdown_background();
+            }
         });
         TlsProxy {
-            url,
+            url: format!("https://{}", server.addr),
             ca_pem,
             handshakes,
             failed_handshakes,
             _dir: dir,
-            stop: Some(stop),
-            thread: Some(thread),
+            _server: server,
         }
     }
 
@@ -124,17 +99,6 @@ impl TlsProxy {
             self.handshakes.load(Ordering::SeqCst),
             self.failed_handshakes.load(Ordering::SeqCst),
         )
-    }
-}
-
-impl Drop for TlsProxy {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
