@@ -24,11 +24,7 @@ while [[ $# -gt 0 ]]; do
     *) die "unknown argument $1 (see --help)" ;;
   esac
 done
-case "$ENGINE" in
-  opensearch) URL="http://127.0.0.1:${SEMBRIDGE_OS_PORT:-9200}" ;;
-  elasticsearch) URL="http://127.0.0.1:${SEMBRIDGE_ES_PORT:-9201}" ;;
-  *) die "--engine must be opensearch or elasticsearch" ;;
-esac
+URL=$(engine_http_url "$ENGINE")
 LARGE=$((SMALL * FACTOR))
 (( LARGE <= 1000000 )) || die "--small x --factor must be at most 1000000 (the store's size)"
 curl -sf "$URL" >/dev/null || die "$ENGINE is not answering at $URL (scripts/engines.sh start $ENGINE)"

@@ -40,11 +40,7 @@ while [[ $# -gt 0 ]]; do
     *) die "unknown argument $1 (see --help)" ;;
   esac
 done
-case "$ENGINE" in
-  opensearch) URL="${URL:-http://127.0.0.1:${SEMBRIDGE_OS_PORT:-9200}}" ;;
-  elasticsearch) URL="${URL:-http://127.0.0.1:${SEMBRIDGE_ES_PORT:-9201}}" ;;
-  *) die "--engine must be opensearch or elasticsearch" ;;
-esac
+URL="${URL:-$(engine_http_url "$ENGINE")}"
 
 PY="$VENV/bin/python"; [[ -x "$PY" ]] || die "no venv at $VENV (run scripts/setup.sh)"
 if [[ "$ENGINE" == opensearch ]]; then MOD=opensearchpy; PKG=opensearch-py; else MOD=elasticsearch; PKG='elasticsearch>=9,<10'; fi

@@ -21,11 +21,7 @@ while [[ $# -gt 0 ]]; do
     *) die "unknown argument $1 (see --help)" ;;
   esac
 done
-case "$ENGINE" in
-  opensearch) URL="http://127.0.0.1:${SEMBRIDGE_OS_PORT:-9200}" ;;
-  elasticsearch) URL="http://127.0.0.1:${SEMBRIDGE_ES_PORT:-9201}" ;;
-  *) die "--engine must be opensearch or elasticsearch" ;;
-esac
+URL=$(engine_http_url "$ENGINE")
 ENGINES_SH="$REPO_ROOT/scripts/engines.sh"
 DATA="$SHARED/datasets/scifact"
 STORE="$SEMBRIDGE_HOME/testdata/scifact-int8.sbv"

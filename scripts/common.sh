@@ -12,3 +12,12 @@ export SEMBRIDGE_HOME CARGO_TARGET_DIR REPO_ROOT VENV ORT_VERSION SEMBRIDGE_BIN 
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 2; }
+
+# engine_http_url opensearch|elasticsearch: where scripts/engines.sh runs that engine locally.
+engine_http_url() {
+  case "$1" in
+    opensearch) echo "http://127.0.0.1:${SEMBRIDGE_OS_PORT:-9200}" ;;
+    elasticsearch) echo "http://127.0.0.1:${SEMBRIDGE_ES_PORT:-9201}" ;;
+    *) die "--engine must be opensearch or elasticsearch, not '$1'" ;;
+  esac
+}
