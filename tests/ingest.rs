@@ -228,6 +228,26 @@ async fn bulk_requests_span_embedding_chunks(engine: &Engine, info: &EngineInfo)
 }
 crate::both_engines!(bulk_requests_span_embedding_chunks);
 
+async fn resume_into_a_deleted_index_is_refused(engine: &Engine, info: &EngineInfo) {
+    let index = support::unique_index("gone");
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = ingest(info, &index, dir.path(), &["--limit", "100"]);
+    assert_eq!(code, 0, "{err}");
+    engine.delete_index(&index).await.unwrap();
+    // The checkpoint says 100 documents are in; a resume would silently leave them out.
+    let (code, _, err) = ingest(info, &index, dir.path(), &["--resume", "--limit", "200"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("does not exist") && err.contains("without --resume"),
+        "{err}"
+    );
+    assert!(
+        !engine.index_exists(&index).await.unwrap(),
+        "created anyway"
+    );
+}
+crate::both_engines!(resume_into_a_deleted_index_is_refused);
+
 #[test]
 fn unreachable_cluster_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();

@@ -303,7 +303,19 @@ pub async fn run(
     }
     // Checked now; created (or dropped and created, with --recreate) only when the first
     // request is ready, so a corpus that turns out unreadable leaves the cluster as it was.
-    let mut index_setup = Some(plan_index(engine, &opts.spec, opts.recreate).await?);
+    let setup = plan_index(engine, &opts.spec, opts.recreate).await?;
+    if resumed_from > 0 && setup == IndexSetup::Create {
+        // Resuming into a new index would leave out everything the checkpoint says is done.
+        return Err(Error::Checkpoint {
+            path: opts.checkpoint.clone(),
+            message: format!(
+                "records {resumed_from} documents as indexed into `{}`, but that index does not \
+                 exist (deleted?); run again without --resume to index everything",
+                opts.spec.name
+            ),
+        });
+    }
+    let mut index_setup = Some(setup);
 
     let reader = CorpusReader::open(&opts.corpus, opts.format.clone())?;
     let total_hint = if stdin {
