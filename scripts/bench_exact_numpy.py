@@ -1,32 +1,16 @@
 """numpy side of scripts/bench-exact.sh: exact top-k on a sembridge store (BLAS matmul + argpartition).
 
-Reads the store format directly (header, then a memory-mapped f32 matrix), loads the matrix into
-RAM as numpy users do, and prints one JSON line. Queries come from the same raw f32 file as the
+Reads the store with scripts/sbstore.py (header, then a memory-mapped f32 matrix), loads the
+matrix into RAM as numpy users do, and prints one JSON line. Queries come from the same raw f32 file as the
 Rust side, so the top-k ids can be compared.
 """
 import json
-import struct
 import sys
 import time
 
 import numpy as np
 
-
-def load(path):
-    with open(path, "rb") as f:
-        h = f.read(64)
-    magic, version, flags, dims, count, m_off, ids_off, meta_off, meta_len = struct.unpack("<8sIIQQQQQQ", h)
-    assert magic == b"SBSTORE1" and version == 1, (magic, version)
-    m = np.memmap(path, dtype="<f4", mode="r", offset=m_off, shape=(count, dims))
-    with open(path, "rb") as f:
-        f.seek(ids_off)
-        raw = f.read(meta_off - ids_off)
-    ids, at = [], 0
-    for _ in range(count):
-        (n,) = struct.unpack_from("<I", raw, at)
-        ids.append(raw[at + 4 : at + 4 + n].decode("utf-8"))
-        at += 4 + n
-    return np.array(m), flags, ids
+from sbstore import read_store
 
 
 def topk(scores, k):
@@ -40,7 +24,8 @@ def topk(scores, k):
 def main():
     store, qfile, k, single, batches = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
     t = time.perf_counter()
-    c, flags, ids = load(store)
+    ids, matrix, flags = read_store(store)
+    c = np.array(matrix)
     load_s = time.perf_counter() - t
     q = np.fromfile(qfile, dtype="<f4").reshape(-1, c.shape[1])
     q /= np.linalg.norm(q, axis=1, keepdims=True)

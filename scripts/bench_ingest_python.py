@@ -20,7 +20,6 @@ usage: bench_ingest_python.py --url URL --engine opensearch|elasticsearch --corp
 import argparse
 import http.client
 import json
-import struct
 import sys
 import threading
 import time
@@ -29,25 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-
-def read_store(path):
-    """(ids, matrix) of an SBSTORE1 file; the matrix is memory-mapped (count x dims float32)."""
-    with open(path, "rb") as f:
-        header = f.read(64)
-        magic, version, _flags, dims, count, mat_off, ids_off, meta_off, _meta_len = struct.unpack(
-            "<8sIIQQQQQQ", header
-        )
-        if magic != b"SBSTORE1" or version != 1:
-            sys.exit(f"{path}: not a version-1 sembridge store")
-        f.seek(ids_off)
-        raw = f.read(meta_off - ids_off)
-    ids, pos = [], 0
-    for _ in range(count):
-        (n,) = struct.unpack_from("<I", raw, pos)
-        ids.append(raw[pos + 4 : pos + 4 + n].decode("utf-8"))
-        pos += 4 + n
-    matrix = np.memmap(path, dtype="<f4", mode="r", offset=mat_off, shape=(count, dims))
-    return ids, matrix
+from sbstore import read_store
 
 
 def main():
@@ -85,7 +66,7 @@ def main():
         client.indices.delete(index=a.index)
 
     started = time.perf_counter()
-    ids, matrix = read_store(a.store)
+    ids, matrix, _flags = read_store(a.store)
     row = {d: i for i, d in enumerate(ids)}
 
     def actions():

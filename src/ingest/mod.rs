@@ -318,7 +318,8 @@ pub async fn run(
     let mut index_setup = Some(setup);
 
     let reader = CorpusReader::open(&opts.corpus, opts.format.clone())?;
-    let total_hint = if stdin {
+    // The bar's total costs a pass over the file: only when there is a bar.
+    let total_hint = if stdin || !opts.progress {
         None
     } else {
         count_lines(&opts.corpus)
@@ -543,11 +544,7 @@ pub async fn run(
             let mut go_on = true;
             while go_on && in_flight.len() >= opts.concurrency.max(1) {
                 if let Some(done) = in_flight.join_next().await {
-                    handle_done(
-                        done.map_err(|e| Error::Other(format!("bulk task failed: {e}")))?,
-                        &mut summary,
-                        &mut failure,
-                    )?;
+                    handle_done(joined(done)?, &mut summary, &mut failure)?;
                     go_on = failure.is_none();
                 }
             }
@@ -611,11 +608,7 @@ pub async fn run(
     // Drain: whatever is in flight completes (or fails) and is checkpointed; nothing is dropped.
     drop(emb_rx);
     while let Some(done) = in_flight.join_next().await {
-        handle_done(
-            done.map_err(|e| Error::Other(format!("bulk task failed: {e}")))?,
-            &mut summary,
-            &mut failure,
-        )?;
+        handle_done(joined(done)?, &mut summary, &mut failure)?;
     }
     let (embed_secs, store_result) = embed_thread
         .join()
@@ -643,6 +636,11 @@ pub async fn run(
     summary.wall_secs = started.elapsed().as_secs_f64();
     summary.docs_per_sec = (summary.indexed + summary.failed) as f64 / summary.wall_secs.max(1e-9);
     Ok(summary)
+}
+
+/// A bulk task's result; a panicked or cancelled task is an error, not a lost request.
+fn joined<T>(r: std::result::Result<T, tokio::task::JoinError>) -> Result<T> {
+    r.map_err(|e| Error::Other(format!("bulk task failed: {e}")))
 }
 
 /// Newlines in the file: the progress bar's total (an estimate; blank lines count too).
