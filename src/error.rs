@@ -74,6 +74,30 @@ pub enum Error {
     #[error("checkpoint {}: {message}", path.display())]
     Checkpoint { path: PathBuf, message: String },
 
+    /// The first records of a corpus are all bad and none is good: the file is not a corpus of
+    /// the format it was read as.
+    #[error(
+        "{}: the first {bad} records are all bad and none is good: the file does not look like a \
+         corpus of the format it was read as; check the file, or pass --format",
+        path.display()
+    )]
+    NotACorpus { path: PathBuf, bad: u64 },
+
+    /// `--on-error fail` and a bad record: the record's error is the source.
+    #[error("stopped at a bad record (--on-error fail)")]
+    StoppedAtBadRecord {
+        #[source]
+        record: Box<Error>,
+    },
+
+    /// A pipeline stage (reader, embedder, a bulk task) died without saying why in an error: it
+    /// panicked or was cancelled. The job fails; what was acknowledged stays checkpointed.
+    #[error("the {stage} stage failed: {message}")]
+    StageFailed {
+        stage: &'static str,
+        message: String,
+    },
+
     #[error("{0}")]
     Other(String),
 }

@@ -26,3 +26,8 @@ pub fn default_model_dir() -> PathBuf {
 pub fn onnxruntime_candidates() -> Vec<PathBuf> {
     vec![home().join("onnxruntime").join("libonnxruntime.so")]
 }
+
+/// Where ingest jobs keep their checkpoints and dead-letter files unless told otherwise.
+pub fn ingest_state_dir() -> PathBuf {
+    home().join("ingest")
+}

@@ -6,6 +6,7 @@ mod support;
 mod embed;
 mod engines;
 mod ingest;
+mod pipeline;
 mod proxy;
 mod quality;
 mod reliability;

@@ -9,6 +9,7 @@ mod embed_cmd;
 mod eval_cmd;
 mod info;
 mod ingest_cmd;
+mod ingest_plan;
 mod query_cmd;
 
 use clap::{Parser, Subcommand};

@@ -1,0 +1,304 @@
+//! `ingest` flags -> [`IngestPlan`]: every check that needs no model, corpus read or cluster,
+//! done once before any of them (parse, then validate, as ripgrep turns LowArgs into HiArgs).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::args::ModelArgs;
+use super::ingest_cmd::{FormatArg, IngestArgs};
+use crate::corpus::CorpusFormat;
+use crate::engines::{ConnectOptions, IndexSpec};
+use crate::error::{Error, Result};
+use crate::ingest::{Batching, DocSource, IngestOptions, RetryPolicy, default_state_files};
+
+/// Where the vectors will come from (loaded after validation).
+#[derive(Debug)]
+pub enum Vectors {
+    Model(ModelArgs),
+    Store(PathBuf),
+}
+
+/// A validated ingest job.
+pub struct IngestPlan {
+    pub conn: ConnectOptions,
+    pub vectors: Vectors,
+    pub docs: DocSource,
+    /// `auto` or an analyzer name (checked against the engine once connected).
+    pub analyzer: String,
+    pub options: IngestOptions,
+    pub json: bool,
+}
+
+impl IngestArgs {
+    /// Validate every flag; nothing is read or sent yet.
+    pub fn plan(self) -> Result<IngestPlan> {
+        check_index_name(&self.index)?;
+        let stdin = self.corpus.as_os_str() == "-";
+        if !stdin {
+            check_file("--corpus", &self.corpus)?;
+            if self.corpus.metadata().is_ok_and(|m| m.len() == 0) {
+                return Err(Error::config(
+                    "--corpus",
+                    format!("{} is empty: no documents to ingest", self.corpus.display()),
+                ));
+            }
+        }
+        if self.resume && stdin {
+            return Err(Error::config(
+                "--resume",
+                "needs a corpus file (stdin cannot be re-read)",
+            ));
+        }
+        let format = resolve_format(
+            self.format,
+            &self.corpus,
+            [&self.id_field, &self.text_field, &self.title_field],
+        )?;
+        if let Some(p) = &self.vectors_from {
+            check_file("--vectors-from", p)?;
+        }
+        for (flag, path) in [
+            ("--checkpoint", &self.checkpoint),
+            ("--dead-letter", &self.dead_letter),
+            ("--store", &self.store),
+        ] {
+            if let Some(p) = path {
+                check_parent(flag, p)?;
+            }
+        }
+        let conn = self.conn.options()?;
+
+        let mut spec = IndexSpec::new(&self.index, 0);
+        spec.similarity = self.similarity;
+        spec.m = self.m;
+        spec.ef_construction = self.ef_construction;
+        spec.knn_engine = self.knn_engine;
+        spec.es_index_type = self.es_index_type;
+        spec.shards = self.shards;
+        let (checkpoint, dead_letter) = default_state_files(&self.corpus, &self.index, self.shard);
+        let options = IngestOptions {
+            checkpoint: self.checkpoint.unwrap_or(checkpoint),
+            dead_letter: self.dead_letter.unwrap_or(dead_letter),
+            on_error: self.on_error,
+            shard: self.shard,
+            spec,
+            recreate: self.recreate,
+            batching: Batching {
+                embed_chunk: self.embed_chunk,
+                bulk_docs: self.bulk_docs,
+                bulk_bytes: self.bulk_mib << 20,
+                concurrency: self.concurrency,
+            },
+            retry: RetryPolicy {
+                initial: Duration::from_millis(self.retry_initial_ms),
+                give_up_after: Duration::from_secs(self.retry_for),
+                ..RetryPolicy::default()
+            },
+            resume: self.resume,
+            store: self.store,
+            refresh: !self.no_refresh,
+            progress: !self.quiet && !self.json,
+            limit: self.limit,
+        };
+        Ok(IngestPlan {
+            conn,
+            vectors: match self.vectors_from {
+                Some(p) => Vectors::Store(p),
+                None => Vectors::Model(self.model),
+            },
+            docs: DocSource::file(self.corpus, format),
+            analyzer: self.analyzer,
+            options,
+            json: self.json,
+        })
+    }
+}
+
+fn check_index_name(index: &str) -> Result<()> {
+    if index.is_empty() || index != index.to_lowercase() || index.starts_with(['_', '-', '+']) {
+        return Err(Error::config(
+            "--index",
+            format!("`{index}` is not a valid index name (lowercase, not starting with _ - +)"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_file(flag: &str, path: &Path) -> Result<()> {
+    if path.is_file() {
+        Ok(())
+    } else {
+        Err(Error::config(
+            flag,
+            format!("{} is not a file", path.display()),
+        ))
+    }
+}
+
+/// An output file's folder must exist (a typo should not become a new folder).
+fn check_parent(flag: &str, path: &Path) -> Result<()> {
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) if !dir.is_dir() => Err(Error::config(
+            flag,
+            format!(
+                "{}: the folder {} does not exist",
+                path.display(),
+                dir.display()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+const FIELD_FLAGS: [&str; 3] = ["--id-field", "--text-field", "--title-field"];
+
+/// The corpus format: `--format`, or told by the extension; the field flags apply to either
+/// (JSONL, CSV, TSV) and are an error where they cannot (BEIR named explicitly, plain text).
+pub(crate) fn resolve_format(
+    format: Option<FormatArg>,
+    corpus: &Path,
+    fields: [&Option<String>; 3],
+) -> Result<CorpusFormat> {
+    let given = FIELD_FLAGS
+        .iter()
+        .zip(fields)
+        .find_map(|(flag, v)| v.as_ref().map(|_| *flag));
+    let [id, text, title] = fields;
+    let id_field = id.clone().unwrap_or_else(|| "_id".into());
+    let text_field = text.clone().unwrap_or_else(|| "text".into());
+    let title_field = match title.as_deref() {
+        None => Some("title".to_owned()),
+        Some("") => None,
+        Some(t) => Some(t.to_owned()),
+    };
+    let base = match format {
+        Some(FormatArg::Beir) => CorpusFormat::Beir,
+        Some(FormatArg::Jsonl) => CorpusFormat::Beir,
+        Some(FormatArg::Csv) => CorpusFormat::csv(b','),
+        Some(FormatArg::Tsv) => CorpusFormat::csv(b'\t'),
+        Some(FormatArg::Text) => CorpusFormat::Text,
+        None => CorpusFormat::detect(corpus)?,
+    };
+    Ok(match (base, given) {
+        (base, None) if format != Some(FormatArg::Jsonl) => base,
+        (CorpusFormat::Text, Some(flag)) => {
+            return Err(Error::config(
+                flag,
+                "does not apply to plain text (one document per line, numbered)",
+            ));
+        }
+        (CorpusFormat::Beir, Some(flag)) if format == Some(FormatArg::Beir) => {
+            return Err(Error::config(
+                flag,
+                "does not apply to --format beir (its fields are _id, title, text); use --format jsonl",
+            ));
+        }
+        (CorpusFormat::Csv { delimiter, .. }, _) => CorpusFormat::Csv {
+            delimiter,
+            id_field,
+            text_field,
+            title_field,
+        },
+        (_, _) => CorpusFormat::Jsonl {
+            id_field,
+            text_field,
+            title_field,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn args(extra: &[&str]) -> std::result::Result<IngestArgs, clap::Error> {
+        let mut argv = vec!["sembridge", "ingest", "--index", "x", "--corpus", "c.jsonl"];
+        argv.extend(extra);
+        match Cli::try_parse_from(argv)?.command {
+            Command::Ingest(a) => Ok(a),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn conflicting_and_zero_flags_are_refused_by_the_parser() {
+        for (extra, flag) in [
+            (&["--resume", "--recreate"][..], "--recreate"),
+            (&["--resume", "--store", "s.sbv"], "--store"),
+            (&["--shards", "0"], "--shards"),
+            (&["--embed-chunk", "0"], "--embed-chunk"),
+            (&["--retry-initial-ms", "0"], "--retry-initial-ms"),
+            (&["--concurrency", "0"], "--concurrency"),
+            (&["--bulk-docs", "0"], "--bulk-docs"),
+            (&["--bulk-mib", "0"], "--bulk-mib"),
+        ] {
+            let err = args(extra).unwrap_err().to_string();
+            assert!(err.contains(flag), "{extra:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn defaults_come_from_the_library() {
+        let a = args(&[]).unwrap();
+        let b = Batching::default();
+        assert_eq!(
+            (a.embed_chunk, a.bulk_docs, a.bulk_mib << 20, a.concurrency),
+            (b.embed_chunk, b.bulk_docs, b.bulk_bytes, b.concurrency)
+        );
+        let r = RetryPolicy::default();
+        assert_eq!(Duration::from_millis(a.retry_initial_ms), r.initial);
+        assert_eq!(Duration::from_secs(a.retry_for), r.give_up_after);
+    }
+
+    #[test]
+    fn field_flags_apply_to_detected_formats() {
+        let custom = |v: &str| Some(v.to_owned());
+        let csv = resolve_format(
+            None,
+            Path::new("a.csv"),
+            [&custom("pid"), &custom("body"), &Some(String::new())],
+        )
+        .unwrap();
+        assert_eq!(
+            csv,
+            CorpusFormat::Csv {
+                delimiter: b',',
+                id_field: "pid".into(),
+                text_field: "body".into(),
+                title_field: None,
+            }
+        );
+        let jsonl =
+            resolve_format(None, Path::new("a.jsonl"), [&None, &custom("body"), &None]).unwrap();
+        assert_eq!(
+            jsonl,
+            CorpusFormat::Jsonl {
+                id_field: "_id".into(),
+                text_field: "body".into(),
+                title_field: Some("title".into()),
+            }
+        );
+        assert_eq!(
+            resolve_format(None, Path::new("a.jsonl"), [&None, &None, &None]).unwrap(),
+            CorpusFormat::Beir
+        );
+        let err = resolve_format(None, Path::new("a.txt"), [&None, &custom("body"), &None])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--text-field"), "{err}");
+        let err = resolve_format(
+            Some(FormatArg::Beir),
+            Path::new("a"),
+            [&custom("x"), &None, &None],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("--id-field") && err.contains("--format jsonl"),
+            "{err}"
+        );
+    }
+}

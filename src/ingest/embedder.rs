@@ -1,0 +1,103 @@
+//! Stage 2, the embedding thread: turns chunks into vectors (blocking ONNX Runtime work, off the
+//! async runtime), writes them to the local store when asked, and passes bad records through in
+//! order.
+
+use std::path::PathBuf;
+use std::sync::mpsc::Receiver;
+use std::time::Instant;
+
+use super::reader::ReadEvent;
+use super::source::VectorSource;
+use super::stage::Stage;
+use crate::corpus::Doc;
+use crate::error::Result;
+use crate::exact::store::{StoreSummary, StoreWriter};
+
+/// Documents `start..` of the stream with their vectors.
+pub(crate) struct Embedded {
+    pub start: u64,
+    pub docs: Vec<(Doc, Vec<f32>)>,
+}
+
+/// What the embedder did, known once it ended.
+pub(crate) struct EmbedDone {
+    /// Seconds spent producing vectors.
+    pub busy_secs: f64,
+    /// The store written alongside (`--store`), when the stream ended normally.
+    pub store: Option<StoreSummary>,
+}
+
+pub(crate) struct StoreOutput {
+    pub path: PathBuf,
+    pub dims: usize,
+    pub meta: serde_json::Value,
+}
+
+/// Start the embedder on the reader's events. Errors (a failed model call, a store that cannot
+/// be written, bad records) go down the channel in stream order, where the bulk stage decides.
+pub(crate) fn spawn_embedder(
+    events: Receiver<ReadEvent>,
+    vectors: VectorSource,
+    store: Option<StoreOutput>,
+) -> (
+    tokio::sync::mpsc::Receiver<Result<Embedded>>,
+    Stage<EmbedDone>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Embedded>>(2);
+    let stage = Stage::spawn("embedder", move || {
+        let mut done = EmbedDone {
+            busy_secs: 0.0,
+            store: None,
+        };
+        let mut writer = match store {
+            Some(s) => match StoreWriter::create(&s.path, s.dims, s.meta) {
+                Ok(w) => Some(w),
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    return Ok(done);
+                }
+            },
+            None => None,
+        };
+        for event in events {
+            let chunk = match event {
+                ReadEvent::Chunk(c) => c,
+                ReadEvent::Bad(e) => {
+                    if tx.blocking_send(Err(e)).is_err() {
+                        return Ok(done);
+                    }
+                    continue;
+                }
+            };
+            let t = Instant::now();
+            let result = vectors.vectors(&chunk.docs);
+            done.busy_secs += t.elapsed().as_secs_f64();
+            let result = result.and_then(|vs| {
+                if let Some(w) = writer.as_mut() {
+                    for (d, v) in chunk.docs.iter().zip(&vs) {
+                        w.push(&d.id, v)?;
+                    }
+                }
+                Ok(vs)
+            });
+            let sent = match result {
+                Ok(vs) => tx.blocking_send(Ok(Embedded {
+                    start: chunk.start,
+                    docs: chunk.docs.into_iter().zip(vs).collect(),
+                })),
+                Err(e) => {
+                    // The job stops here: the error goes down the channel, the store is left
+                    // unfinished (its temporary file is not renamed into place).
+                    let _ = tx.blocking_send(Err(e));
+                    return Ok(done);
+                }
+            };
+            if sent.is_err() {
+                return Ok(done);
+            }
+        }
+        done.store = writer.map(StoreWriter::finish).transpose()?;
+        Ok(done)
+    });
+    (rx, stage)
+}
