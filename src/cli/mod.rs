@@ -10,6 +10,7 @@ mod eval_cmd;
 mod info;
 mod ingest_cmd;
 mod query_cmd;
+mod values;
 
 use clap::{Parser, Subcommand};
 

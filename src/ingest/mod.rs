@@ -29,7 +29,7 @@ use crate::error::{Error, Result};
 use crate::exact::store::{Store, StoreWriter};
 
 /// What to do with a bad corpus record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnError {
     /// Report it (file:line:field), count it, go on; exit code 1 at the end.
     Skip,
