@@ -13,7 +13,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use sembridge::exact::{ExactParams, Similarity, Store, StoreWriter, search_flat};
+use sembridge::engines::Similarity;
+use sembridge::exact::{ExactParams, Store, StoreWriter, search_flat};
 
 #[path = "common/args.rs"]
 mod args;

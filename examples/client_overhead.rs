@@ -21,7 +21,7 @@ use std::time::Instant;
 use sembridge::corpus::{Query, read_qrels, read_queries};
 use sembridge::embed::{EmbedOptions, Embedder};
 use sembridge::engines::spec::bm25_body;
-use sembridge::engines::{ConnectOptions, Engine, KnnParams};
+use sembridge::engines::{ConnectOptions, Engine, EngineKind, KnnParams};
 use sembridge::eval::percentile;
 use sembridge::query::{Mode, QueryParams};
 use serde_json::Value;
@@ -152,9 +152,9 @@ async fn main() -> anyhow::Result<()> {
         k: p.k,
         candidates: p.candidates,
     };
-    let knn_body = |v: &[f32], kp: &KnnParams| match engine {
-        Engine::OpenSearch(_) => sembridge::engines::opensearch::knn_body(v, kp, &[]),
-        Engine::Elasticsearch(_) => sembridge::engines::elasticsearch::knn_body(v, kp, &[]),
+    let knn_body = |v: &[f32], kp: &KnnParams| match engine.kind() {
+        EngineKind::OpenSearch => sembridge::engines::opensearch::knn_body(v, kp, &[]),
+        EngineKind::Elasticsearch => sembridge::engines::elasticsearch::knn_body(v, kp, &[]),
     };
     let search_path = format!("/{index}/_search");
     let mut raw = Raw::connect(&url)?;

@@ -63,6 +63,11 @@ pub enum Error {
         reason: String,
     },
 
+    /// The engine answered 2xx with something sembridge cannot read (not JSON, a missing field, a
+    /// `GET /` like neither engine). Not transient: asking again gets the same answer.
+    #[error("{url} gave an answer sembridge cannot read: {message}")]
+    BadAnswer { url: String, message: String },
+
     /// An existing index whose mapping disagrees with what this job needs.
     #[error("index `{index}` exists with a different mapping: {}; use --recreate to drop and rebuild it", differences.join("; "))]
     MappingMismatch {
@@ -158,4 +163,22 @@ impl Error {
 /// HTTP statuses that mean "try again later": 429 (throttled), 502/503/504 (node busy or restarting).
 pub fn is_transient_status(status: u16) -> bool {
     matches!(status, 429 | 502 | 503 | 504)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_answer_is_not_transient() {
+        let e = Error::BadAnswer {
+            url: "http://localhost:9200".into(),
+            message: "no `count` in {}".into(),
+        };
+        assert!(!e.is_transient());
+        assert_eq!(
+            e.to_string(),
+            "http://localhost:9200 gave an answer sembridge cannot read: no `count` in {}"
+        );
+    }
 }

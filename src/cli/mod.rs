@@ -11,6 +11,7 @@ mod info;
 mod ingest_cmd;
 mod ingest_plan;
 mod query_cmd;
+mod values;
 
 use clap::{Parser, Subcommand};
 

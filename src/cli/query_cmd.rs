@@ -133,9 +133,9 @@ pub fn run_exact(a: ExactArgs) -> anyhow::Result<u8> {
         query_chunk_size: a.query_chunk_size.max(1),
         corpus_chunk_size: a.corpus_chunk_size.max(1),
         similarity: if a.dot {
-            crate::exact::Similarity::Dot
+            Similarity::Dot
         } else {
-            crate::exact::Similarity::Cosine
+            Similarity::Cosine
         },
     };
     let started = std::time::Instant::now();

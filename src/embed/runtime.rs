@@ -11,12 +11,31 @@ use super::EmbedOptions;
 use crate::error::{Error, Result};
 
 /// ONNX Runtime graph optimization level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OptLevel {
     Disable,
     Basic,
     Extended,
     All,
+}
+
+impl OptLevel {
+    pub const ALL: [OptLevel; 4] = [
+        OptLevel::Disable,
+        OptLevel::Basic,
+        OptLevel::Extended,
+        OptLevel::All,
+    ];
+
+    /// `disable`, `basic`, `extended` or `all`.
+    pub fn name(self) -> &'static str {
+        match self {
+            OptLevel::Disable => "disable",
+            OptLevel::Basic => "basic",
+            OptLevel::Extended => "extended",
+            OptLevel::All => "all",
+        }
+    }
 }
 
 /// `ORT_DYLIB_PATH` if set, else the library `scripts/setup.sh` installed.

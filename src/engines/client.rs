@@ -5,9 +5,8 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use url::Url;
 
-use super::secret::{Secret, redact_url, scrub};
+use super::secret::{Secret, parse_url, redact_url, scrub};
 use super::{ConnectOptions, EngineKind};
 use crate::error::{Error, Result};
 
@@ -20,65 +19,22 @@ pub enum Method {
     Head,
 }
 
+/// The transport of one engine's client crate. The single place that knows which engine a
+/// [`Client`] (and so an [`Engine`](super::Engine)) talks to.
 #[derive(Debug, Clone)]
-enum Inner {
-    Os(opensearch::OpenSearch),
-    Es(elasticsearch::Elasticsearch),
+enum Transport {
+    OpenSearch(opensearch::OpenSearch),
+    Elasticsearch(elasticsearch::Elasticsearch),
 }
 
 /// A client for one engine with its redacted URL and the secrets to scrub from messages.
 #[derive(Debug, Clone)]
 pub struct Client {
-    inner: Inner,
+    transport: Transport,
     url: String,
     secrets: Vec<Secret>,
     timeout: Duration,
     gzip: bool,
-}
-
-/// Split `user:password@` out of the URL; the URL that reaches the transport has none.
-fn parse_url(raw: &str) -> Result<(Url, Option<(String, Secret)>)> {
-    let mut url = Url::parse(raw)
-        .map_err(|e| Error::config("--url", format!("`{}` is not a URL: {e}", redact_raw(raw))))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(Error::config(
-            "--url",
-            format!("scheme `{}` is not http or https", url.scheme()),
-        ));
-    }
-    let creds = if url.username().is_empty() {
-        None
-    } else {
-        let user = percent_decode(url.username());
-        let pass = url.password().map(percent_decode).unwrap_or_default();
-        Some((user, Secret::new(pass)))
-    };
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    Ok((url, creds))
-}
-
-fn percent_decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={s}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_else(|| s.to_owned())
-}
-
-/// Best effort redaction of a string that did not even parse as a URL: everything before the last
-/// `@` (where user info would be) is masked.
-fn redact_raw(raw: &str) -> String {
-    match raw.rfind('@') {
-        Some(at) => {
-            let start = raw
-                .find("://")
-                .map(|s| s + 3)
-                .filter(|s| *s <= at)
-                .unwrap_or(0);
-            format!("{}***@{}", &raw[..start], &raw[at + 1..])
-        }
-        None => raw.to_owned(),
-    }
 }
 
 impl Client {
@@ -107,39 +63,14 @@ impl Client {
         let build_err = |e: &dyn std::fmt::Display| {
             Error::config("--url", format!("cannot build a client for {shown}: {e}"))
         };
-        let inner = match kind {
-            EngineKind::OpenSearch => {
-                use opensearch::auth::Credentials;
-                use opensearch::cert::{Certificate, CertificateValidation};
-                use opensearch::http::transport::{SingleNodeConnectionPool, TransportBuilder};
-                let mut b = TransportBuilder::new(SingleNodeConnectionPool::new(url.clone()))
-                    .timeout(opts.timeout)
-                    .disable_proxy();
-                if let Some((u, p)) = &basic {
-                    b = b.auth(Credentials::Basic(u.clone(), p.expose().to_owned()));
-                }
-                if let Some(k) = &opts.api_key {
-                    let (id, key) = k.expose().split_once(':').ok_or_else(|| {
-                        Error::config("--api-key", "OpenSearch API keys are given as id:key")
-                    })?;
-                    b = b.auth(Credentials::ApiKey(id.to_owned(), key.to_owned()));
-                }
-                if opts.insecure {
-                    b = b.cert_validation(CertificateValidation::None);
-                } else if let (Some(pem), Some(path)) = (&ca, &opts.ca_cert) {
-                    let cert = Certificate::from_pem(pem).map_err(|e| {
-                        Error::config("--ca-cert", format!("{}: {e}", path.display()))
-                    })?;
-                    b = b.cert_validation(CertificateValidation::Full(cert));
-                }
-                Inner::Os(opensearch::OpenSearch::new(
-                    b.build().map_err(|e| build_err(&e))?,
-                ))
-            }
-            EngineKind::Elasticsearch => {
-                use elasticsearch::auth::Credentials;
-                use elasticsearch::cert::{Certificate, CertificateValidation};
-                use elasticsearch::http::transport::{SingleNodeConnectionPool, TransportBuilder};
+        // The two crates have the same transport API under different paths: one body serves
+        // both. `$encoded_key` turns an API key without `:` into credentials (OpenSearch only
+        // takes `id:key`; Elasticsearch also takes the encoded form).
+        macro_rules! build_transport {
+            ($krate:ident, $variant:ident, $encoded_key:expr) => {{
+                use $krate::auth::Credentials;
+                use $krate::cert::{Certificate, CertificateValidation};
+                use $krate::http::transport::{SingleNodeConnectionPool, TransportBuilder};
                 let mut b = TransportBuilder::new(SingleNodeConnectionPool::new(url.clone()))
                     .timeout(opts.timeout)
                     .disable_proxy();
@@ -149,7 +80,7 @@ impl Client {
                 if let Some(k) = &opts.api_key {
                     b = b.auth(match k.expose().split_once(':') {
                         Some((id, key)) => Credentials::ApiKey(id.to_owned(), key.to_owned()),
-                        None => Credentials::EncodedApiKey(k.expose().to_owned()),
+                        None => $encoded_key(k.expose())?,
                     });
                 }
                 if opts.insecure {
@@ -160,13 +91,21 @@ impl Client {
                     })?;
                     b = b.cert_validation(CertificateValidation::Full(cert));
                 }
-                Inner::Es(elasticsearch::Elasticsearch::new(
-                    b.build().map_err(|e| build_err(&e))?,
+                Transport::$variant($krate::$variant::new(b.build().map_err(|e| build_err(&e))?))
+            }};
+        }
+        let transport = match kind {
+            EngineKind::OpenSearch => build_transport!(opensearch, OpenSearch, |_: &str| Err(
+                Error::config("--api-key", "OpenSearch API keys are given as id:key")
+            )),
+            EngineKind::Elasticsearch => {
+                build_transport!(elasticsearch, Elasticsearch, |key: &str| Ok::<_, Error>(
+                    elasticsearch::auth::Credentials::EncodedApiKey(key.to_owned())
                 ))
             }
         };
         Ok(Client {
-            inner,
+            transport,
             url: shown,
             secrets,
             timeout: opts.timeout,
@@ -178,8 +117,24 @@ impl Client {
         &self.url
     }
 
+    /// Which engine this client talks to (the transport it was built with).
+    pub fn kind(&self) -> EngineKind {
+        match self.transport {
+            Transport::OpenSearch(_) => EngineKind::OpenSearch,
+            Transport::Elasticsearch(_) => EngineKind::Elasticsearch,
+        }
+    }
+
     fn scrub(&self, s: &str) -> String {
         scrub(s, &self.secrets.iter().collect::<Vec<_>>())
+    }
+
+    /// A 2xx answer that cannot be read (see [`Error::BadAnswer`]).
+    pub fn bad_answer(&self, message: impl Into<String>) -> Error {
+        Error::BadAnswer {
+            url: self.url.clone(),
+            message: self.scrub(&message.into()),
+        }
     }
 
     fn unreachable(&self, e: &dyn std::error::Error, timeout: bool) -> Error {
@@ -256,9 +211,9 @@ impl Client {
                 Ok((status, bytes.to_vec()))
             }};
         }
-        match &self.inner {
-            Inner::Os(c) => send_via!(opensearch, c),
-            Inner::Es(c) => send_via!(elasticsearch, c),
+        match &self.transport {
+            Transport::OpenSearch(c) => send_via!(opensearch, c),
+            Transport::Elasticsearch(c) => send_via!(elasticsearch, c),
         }
     }
 
@@ -293,18 +248,8 @@ impl Client {
         if bytes.is_empty() {
             return Ok(Value::Null);
         }
-        serde_json::from_slice(&bytes).map_err(|e| Error::Engine {
-            url: self.url.clone(),
-            status,
-            reason: format!("answer is not JSON: {e}"),
-        })
-    }
-
-    pub async fn text(&self, method: Method, path: &str, body: Option<Value>) -> Result<String> {
-        let body = body.map(|b| serde_json::to_vec(&b).expect("a JSON value serializes"));
-        let (status, bytes) = self.send(method, path, body, false).await?;
-        self.check(status, &bytes)?;
-        Ok(String::from_utf8_lossy(&bytes).into_owned())
+        serde_json::from_slice(&bytes)
+            .map_err(|e| self.bad_answer(format!("answer is not JSON: {e}")))
     }
 
     pub async fn exists(&self, path: &str) -> Result<bool> {
@@ -320,11 +265,8 @@ impl Client {
     pub async fn bulk(&self, ndjson: Vec<u8>) -> Result<Value> {
         let (status, bytes) = self.send(Method::Post, "_bulk", Some(ndjson), true).await?;
         self.check(status, &bytes)?;
-        serde_json::from_slice(&bytes).map_err(|e| Error::Engine {
-            url: self.url.clone(),
-            status,
-            reason: format!("bulk answer is not JSON: {e}"),
-        })
+        serde_json::from_slice(&bytes)
+            .map_err(|e| self.bad_answer(format!("bulk answer is not JSON: {e}")))
     }
 }
 
@@ -374,14 +316,34 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
-    fn url_credentials_are_split_out_and_decoded() {
-        let (url, creds) = parse_url("https://admin:p%40ss@localhost:9200").unwrap();
-        assert_eq!(url.as_str(), "https://localhost:9200/");
-        let (u, p) = creds.unwrap();
-        assert_eq!((u.as_str(), p.expose()), ("admin", "p@ss"));
+    fn the_transport_is_the_kind_and_api_keys_follow_each_engine() {
+        let mut opts = ConnectOptions::new("http://localhost:9200");
+        opts.api_key = Some(Secret::new("aWQ6a2V5"));
+        let es = Client::new(&opts, EngineKind::Elasticsearch).unwrap();
+        assert_eq!(es.kind(), EngineKind::Elasticsearch);
+        let err = Client::new(&opts, EngineKind::OpenSearch).unwrap_err();
+        assert!(
+            matches!(&err, Error::Config { flag, .. } if flag == "--api-key"),
+            "{err}"
+        );
+        opts.api_key = Some(Secret::new("id:key"));
+        let os = Client::new(&opts, EngineKind::OpenSearch).unwrap();
+        assert_eq!(os.kind(), EngineKind::OpenSearch);
+    }
+
+    #[test]
+    fn get_root_tells_the_engines_apart() {
+        let detect = EngineKind::detect;
+        let os = json!({"version": {"distribution": "opensearch", "number": "3.1.0"}});
+        assert_eq!(detect(&os), Some(EngineKind::OpenSearch));
+        let es = json!({"version": {"number": "9.2.8"}});
+        assert_eq!(detect(&es), Some(EngineKind::Elasticsearch));
+        assert_eq!(detect(&json!({"ok": true})), None);
     }
 
     #[test]
@@ -408,17 +370,5 @@ mod tests {
         );
         let plain = hint("received corrupt message of type InvalidContentType");
         assert!(plain.contains("http://"), "{plain}");
-    }
-
-    #[test]
-    fn bad_url_message_hides_password() {
-        let err = parse_url("ftp://admin:secretpw@host")
-            .unwrap_err()
-            .to_string();
-        assert!(!err.contains("secretpw"), "{err}");
-        let err = parse_url("not a url admin:secretpw@host")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("--url") && !err.contains("secretpw"), "{err}");
     }
 }

@@ -1,7 +1,8 @@
-//! The two search engines behind one enum; engine-specific JSON lives in pure functions.
+//! The two search engines behind one type; engine-specific JSON lives in pure functions.
 //!
-//! [`Engine`] wraps the `opensearch` and `elasticsearch` client crates. Every method is one
-//! `match`; the differences between the engines are JSON bodies ([`opensearch`],
+//! [`Engine`] wraps a client of the `opensearch` or `elasticsearch` crate; which one is the single
+//! record of the engine's kind ([`Engine::kind`]). Every method that differs is one
+//! `match self.kind()`; the differences between the engines are JSON bodies ([`opensearch`],
 //! [`elasticsearch`]), so they are unit-tested without a server and the behaviour tests run
 //! against both real engines.
 
@@ -25,13 +26,40 @@ pub use self::spec::{IndexSpec, KnnParams, Similarity, TermFilter};
 use crate::error::{Error, Result};
 use crate::hit::Hit;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+/// Which engine a cluster runs. Displayed as the product name; [`EngineKind::name`] is the
+/// lowercase spelling of flags and JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EngineKind {
-    #[value(name = "opensearch")]
     OpenSearch,
-    #[value(name = "elasticsearch")]
     Elasticsearch,
+}
+
+impl EngineKind {
+    pub const ALL: [EngineKind; 2] = [EngineKind::OpenSearch, EngineKind::Elasticsearch];
+
+    /// `opensearch` or `elasticsearch`.
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineKind::OpenSearch => "opensearch",
+            EngineKind::Elasticsearch => "elasticsearch",
+        }
+    }
+
+    /// Which engine answered `GET /` with `root`, if either.
+    fn detect(root: &Value) -> Option<EngineKind> {
+        if root
+            .pointer("/version/distribution")
+            .and_then(Value::as_str)
+            == Some("opensearch")
+        {
+            Some(EngineKind::OpenSearch)
+        } else if root.pointer("/version/number").is_some() {
+            Some(EngineKind::Elasticsearch)
+        } else {
+            None
+        }
+    }
 }
 
 impl std::fmt::Display for EngineKind {
@@ -87,11 +115,10 @@ pub struct EngineInfo {
     pub plugins: Vec<String>,
 }
 
-/// A connected engine.
+/// A connected engine; its client's transport says which ([`Engine::kind`]).
 #[derive(Debug, Clone)]
-pub enum Engine {
-    OpenSearch(Client),
-    Elasticsearch(Client),
+pub struct Engine {
+    client: Client,
 }
 
 /// Hits of one search plus the engine's own `took` (ms).
@@ -108,48 +135,20 @@ impl Engine {
     pub async fn connect(opts: &ConnectOptions) -> Result<(Engine, EngineInfo)> {
         let probe = Client::new(opts, EngineKind::OpenSearch)?;
         let root = probe.json(Method::Get, "", None).await?;
-        let detected = if root
-            .pointer("/version/distribution")
-            .and_then(Value::as_str)
-            == Some("opensearch")
-        {
-            EngineKind::OpenSearch
-        } else if root.pointer("/version/number").is_some() {
-            EngineKind::Elasticsearch
-        } else {
-            return Err(Error::Engine {
-                url: probe.url().to_owned(),
-                status: 200,
-                reason:
-                    "`GET /` did not answer like OpenSearch or Elasticsearch (no version.number)"
-                        .into(),
-            });
-        };
+        let detected = EngineKind::detect(&root).ok_or_else(|| {
+            probe.bad_answer(
+                "`GET /` did not answer like OpenSearch or Elasticsearch (no version.number)",
+            )
+        })?;
         let kind = opts.kind.unwrap_or(detected);
-        let engine = match kind {
-            EngineKind::OpenSearch => Engine::OpenSearch(probe),
-            EngineKind::Elasticsearch => {
-                Engine::Elasticsearch(Client::new(opts, EngineKind::Elasticsearch)?)
-            }
+        let client = match kind {
+            EngineKind::OpenSearch => probe,
+            EngineKind::Elasticsearch => Client::new(opts, EngineKind::Elasticsearch)?,
         };
-        let plugins = match &engine {
-            Engine::OpenSearch(c) => {
-                let rows = c
-                    .json(Method::Get, "_cat/plugins?format=json&h=component", None)
-                    .await?;
-                let mut p: Vec<String> = rows
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|r| r.get("component")?.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                p.sort();
-                p.dedup();
-                p
-            }
-            Engine::Elasticsearch(_) => Vec::new(),
+        let engine = Engine { client };
+        let plugins = match kind {
+            EngineKind::OpenSearch => engine.plugins().await?,
+            EngineKind::Elasticsearch => Vec::new(),
         };
         let info = EngineInfo {
             kind,
@@ -158,7 +157,7 @@ impl Engine {
                 .and_then(Value::as_str)
                 .unwrap_or("?")
                 .to_owned(),
-            url: engine.client().url().to_owned(),
+            url: engine.url().to_owned(),
             cluster_name: root
                 .get("cluster_name")
                 .and_then(Value::as_str)
@@ -169,17 +168,31 @@ impl Engine {
         Ok((engine, info))
     }
 
+    /// The OpenSearch plugins installed (components of `_cat/plugins`, sorted, deduplicated).
+    async fn plugins(&self) -> Result<Vec<String>> {
+        let rows = self
+            .client
+            .json(Method::Get, "_cat/plugins?format=json&h=component", None)
+            .await?;
+        let mut p: Vec<String> = rows
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|r| r.get("component")?.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        p.sort();
+        p.dedup();
+        Ok(p)
+    }
+
     fn client(&self) -> &Client {
-        match self {
-            Engine::OpenSearch(c) | Engine::Elasticsearch(c) => c,
-        }
+        &self.client
     }
 
     pub fn kind(&self) -> EngineKind {
-        match self {
-            Engine::OpenSearch(_) => EngineKind::OpenSearch,
-            Engine::Elasticsearch(_) => EngineKind::Elasticsearch,
-        }
+        self.client.kind()
     }
 
     /// The engine's URL, credentials removed.
@@ -192,9 +205,9 @@ impl Engine {
     }
 
     pub fn create_index_body(&self, spec: &IndexSpec) -> Value {
-        match self {
-            Engine::OpenSearch(_) => opensearch::create_index_body(spec),
-            Engine::Elasticsearch(_) => elasticsearch::create_index_body(spec),
+        match self.kind() {
+            EngineKind::OpenSearch => opensearch::create_index_body(spec),
+            EngineKind::Elasticsearch => elasticsearch::create_index_body(spec),
         }
     }
 
@@ -226,47 +239,11 @@ impl Engine {
             .and_then(|v| v.get("mappings"))
             .cloned()
             .unwrap_or(Value::Null);
-        let found = match self {
-            Engine::OpenSearch(_) => opensearch::vector_field_of(&mapping),
-            Engine::Elasticsearch(_) => elasticsearch::vector_field_of(&mapping),
+        let found = match self.kind() {
+            EngineKind::OpenSearch => opensearch::vector_field_of(&mapping),
+            EngineKind::Elasticsearch => elasticsearch::vector_field_of(&mapping),
         };
-        let mut diffs = Vec::new();
-        match found {
-            None => diffs.push(format!("no vector field `{}`", spec::FIELD_VECTOR)),
-            Some((dims, sim)) => {
-                if dims != spec.dims {
-                    diffs.push(format!(
-                        "vector dims {dims} in the index, {} from the model",
-                        spec.dims
-                    ));
-                }
-                if let Some(sim) = sim
-                    && sim != spec.similarity
-                {
-                    diffs.push(format!(
-                        "similarity {sim} in the index, {} requested",
-                        spec.similarity
-                    ));
-                }
-            }
-        }
-        for field in [spec::FIELD_TITLE, spec::FIELD_TEXT, spec::FIELD_ID] {
-            if mapping.pointer(&format!("/properties/{field}")).is_none() {
-                diffs.push(format!("no field `{field}`"));
-            }
-        }
-        if let (Some(want), Some(have)) = (
-            spec.model.as_deref(),
-            mapping
-                .pointer("/_meta/sembridge/model")
-                .and_then(Value::as_str),
-        ) && want != have
-        {
-            diffs.push(format!(
-                "vectors written by model {have}, this job uses {want}"
-            ));
-        }
-        Ok(diffs)
+        Ok(spec.differences(&mapping, found))
     }
 
     /// Whether the engine knows an analyzer (probed with `_analyze`).
@@ -290,11 +267,7 @@ impl Engine {
     /// Transport errors and whole-request errors come back as `Err` (see `Error::is_transient`).
     pub async fn bulk(&self, ndjson: Vec<u8>, n: usize) -> Result<Vec<ItemOutcome>> {
         let body = self.client().bulk(ndjson).await?;
-        bulk::parse_bulk_response(&body, n).map_err(|reason| Error::Engine {
-            url: self.url().to_owned(),
-            status: 200,
-            reason,
-        })
+        bulk::parse_bulk_response(&body, n).map_err(|reason| self.client.bad_answer(reason))
     }
 
     pub async fn refresh(&self, index: &str) -> Result<()> {
@@ -311,11 +284,7 @@ impl Engine {
             .await?;
         body.get("count")
             .and_then(Value::as_u64)
-            .ok_or_else(|| Error::Engine {
-                url: self.url().to_owned(),
-                status: 200,
-                reason: format!("no count in {body}"),
-            })
+            .ok_or_else(|| self.client.bad_answer(format!("no `count` in {body}")))
     }
 
     /// Every document id in the index (sorted), paging with search_after on the keyword id.
@@ -359,16 +328,19 @@ impl Engine {
         filters: &[TermFilter],
         similarity: Similarity,
     ) -> Result<SearchResult> {
-        let body = match self {
-            Engine::OpenSearch(_) => opensearch::knn_body(vector, params, filters),
-            Engine::Elasticsearch(_) => elasticsearch::knn_body(vector, params, filters),
+        let (body, to_similarity): (_, fn(f32, Similarity) -> f32) = match self.kind() {
+            EngineKind::OpenSearch => (
+                opensearch::knn_body(vector, params, filters),
+                opensearch::score_to_similarity,
+            ),
+            EngineKind::Elasticsearch => (
+                elasticsearch::knn_body(vector, params, filters),
+                elasticsearch::score_to_similarity,
+            ),
         };
         let mut res = self.search(index, body).await?;
         for h in &mut res.hits {
-            h.score = match self {
-                Engine::OpenSearch(_) => opensearch::score_to_similarity(h.score, similarity),
-                Engine::Elasticsearch(_) => elasticsearch::score_to_similarity(h.score, similarity),
-            };
+            h.score = to_similarity(h.score, similarity);
         }
         Ok(res)
     }

@@ -1,7 +1,9 @@
-//! Credentials that never reach a log line: `Secret` prints as `***`, and URLs are shown with
-//! their user info removed.
+//! Credentials that never reach a log line: `Secret` prints as `***`, credentials given inside a
+//! URL are split out of it, and URLs are shown with their user info removed.
 
 use url::Url;
+
+use crate::error::{Error, Result};
 
 /// A password or API key. Debug and Display print `***`; the value is only read where it is used.
 #[derive(Clone, PartialEq, Eq)]
@@ -38,6 +40,51 @@ pub fn redact_url(url: &Url) -> String {
     u.to_string().trim_end_matches('/').to_owned()
 }
 
+/// Split `user:password@` out of the URL; the URL that reaches the transport has none.
+pub(crate) fn parse_url(raw: &str) -> Result<(Url, Option<(String, Secret)>)> {
+    let mut url = Url::parse(raw)
+        .map_err(|e| Error::config("--url", format!("`{}` is not a URL: {e}", redact_raw(raw))))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::config(
+            "--url",
+            format!("scheme `{}` is not http or https", url.scheme()),
+        ));
+    }
+    let creds = if url.username().is_empty() {
+        None
+    } else {
+        let user = percent_decode(url.username());
+        let pass = url.password().map(percent_decode).unwrap_or_default();
+        Some((user, Secret::new(pass)))
+    };
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    Ok((url, creds))
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={s}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| s.to_owned())
+}
+
+/// Best effort redaction of a string that did not even parse as a URL: everything before the last
+/// `@` (where user info would be) is masked.
+fn redact_raw(raw: &str) -> String {
+    match raw.rfind('@') {
+        Some(at) => {
+            let start = raw
+                .find("://")
+                .map(|s| s + 3)
+                .filter(|s| *s <= at)
+                .unwrap_or(0);
+            format!("{}***@{}", &raw[..start], &raw[at + 1..])
+        }
+        None => raw.to_owned(),
+    }
+}
+
 /// Remove every occurrence of the secrets from a message coming from elsewhere (an engine's error
 /// body, a transport error) before it is shown.
 pub fn scrub(message: &str, secrets: &[&Secret]) -> String {
@@ -65,5 +112,25 @@ mod tests {
         let s = Secret::new("hunter2");
         assert_eq!(format!("{s} {s:?}"), "*** ***");
         assert_eq!(scrub("bad password hunter2!", &[&s]), "bad password ***!");
+    }
+
+    #[test]
+    fn url_credentials_are_split_out_and_decoded() {
+        let (url, creds) = parse_url("https://admin:p%40ss@localhost:9200").unwrap();
+        assert_eq!(url.as_str(), "https://localhost:9200/");
+        let (u, p) = creds.unwrap();
+        assert_eq!((u.as_str(), p.expose()), ("admin", "p@ss"));
+    }
+
+    #[test]
+    fn bad_url_message_hides_password() {
+        let err = parse_url("ftp://admin:secretpw@host")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("secretpw"), "{err}");
+        let err = parse_url("not a url admin:secretpw@host")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--url") && !err.contains("secretpw"), "{err}");
     }
 }

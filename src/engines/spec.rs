@@ -1,5 +1,6 @@
 //! What an index must look like for sembridge, independent of the engine: field names, vector
-//! dimensions, similarity and HNSW parameters. Engine modules turn it into their JSON.
+//! dimensions, similarity and HNSW parameters. Engine modules turn it into their JSON, and read
+//! an existing index's mapping back to compare it with the spec.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -13,35 +14,57 @@ pub const FIELD_METADATA: &str = "metadata";
 /// The fields every search returns in `_source`.
 const SOURCE_FIELDS: [&str; 3] = [FIELD_ID, FIELD_TITLE, FIELD_TEXT];
 
-/// Vector similarity, named as users know it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+/// Vector similarity, named as users know it; of an engine's index and of exact search alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Similarity {
     Cosine,
     Dot,
+    /// Euclidean distance; as a score, the negated squared distance (higher is closer).
     L2,
+}
+
+impl Similarity {
+    pub const ALL: [Similarity; 3] = [Similarity::Cosine, Similarity::Dot, Similarity::L2];
+
+    /// `cosine`, `dot` or `l2`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Similarity::Cosine => "cosine",
+            Similarity::Dot => "dot",
+            Similarity::L2 => "l2",
+        }
+    }
 }
 
 impl std::fmt::Display for Similarity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Similarity::Cosine => "cosine",
-            Similarity::Dot => "dot",
-            Similarity::L2 => "l2",
-        })
+        f.write_str(self.name())
     }
 }
 
 /// OpenSearch k-NN library. Only `lucene` works on a node without the native libraries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum KnnEngine {
     Lucene,
     Faiss,
 }
 
+impl KnnEngine {
+    pub const ALL: [KnnEngine; 2] = [KnnEngine::Lucene, KnnEngine::Faiss];
+
+    /// `lucene` or `faiss`, as OpenSearch mappings and the flag spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            KnnEngine::Lucene => "lucene",
+            KnnEngine::Faiss => "faiss",
+        }
+    }
+}
+
 /// Elasticsearch `index_options.type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EsIndexType {
     Hnsw,
@@ -51,6 +74,25 @@ pub enum EsIndexType {
 }
 
 impl EsIndexType {
+    pub const ALL: [EsIndexType; 4] = [
+        EsIndexType::Hnsw,
+        EsIndexType::Int8Hnsw,
+        EsIndexType::BbqHnsw,
+        EsIndexType::Flat,
+    ];
+
+    /// The flag's spelling: `hnsw`, `int8-hnsw`, `bbq-hnsw`, `flat` (Elasticsearch's own is
+    /// [`EsIndexType::as_str`]).
+    pub fn name(self) -> &'static str {
+        match self {
+            EsIndexType::Hnsw => "hnsw",
+            EsIndexType::Int8Hnsw => "int8-hnsw",
+            EsIndexType::BbqHnsw => "bbq-hnsw",
+            EsIndexType::Flat => "flat",
+        }
+    }
+
+    /// Elasticsearch's spelling: `hnsw`, `int8_hnsw`, `bbq_hnsw`, `flat`.
     pub fn as_str(self) -> &'static str {
         match self {
             EsIndexType::Hnsw => "hnsw",
@@ -118,6 +160,52 @@ impl IndexSpec {
             }
         })
     }
+
+    /// The differences between an existing index's `mapping` and this spec (empty = fine);
+    /// `vector_field` is what the engine's `vector_field_of` read from the mapping.
+    pub(crate) fn differences(
+        &self,
+        mapping: &Value,
+        vector_field: Option<(usize, Option<Similarity>)>,
+    ) -> Vec<String> {
+        let mut diffs = Vec::new();
+        match vector_field {
+            None => diffs.push(format!("no vector field `{FIELD_VECTOR}`")),
+            Some((dims, sim)) => {
+                if dims != self.dims {
+                    diffs.push(format!(
+                        "vector dims {dims} in the index, {} from the model",
+                        self.dims
+                    ));
+                }
+                if let Some(sim) = sim
+                    && sim != self.similarity
+                {
+                    diffs.push(format!(
+                        "similarity {sim} in the index, {} requested",
+                        self.similarity
+                    ));
+                }
+            }
+        }
+        for field in [FIELD_TITLE, FIELD_TEXT, FIELD_ID] {
+            if mapping.pointer(&format!("/properties/{field}")).is_none() {
+                diffs.push(format!("no field `{field}`"));
+            }
+        }
+        if let (Some(want), Some(have)) = (
+            self.model.as_deref(),
+            mapping
+                .pointer("/_meta/sembridge/model")
+                .and_then(Value::as_str),
+        ) && want != have
+        {
+            diffs.push(format!(
+                "vectors written by model {have}, this job uses {want}"
+            ));
+        }
+        diffs
+    }
 }
 
 /// Dims and similarity of the vector field of an existing mapping, read the engine's way:
@@ -133,9 +221,8 @@ pub(crate) fn vector_field_of(
     let field = mapping.pointer(&format!("/properties/{FIELD_VECTOR}"))?;
     let dims = field.get(dims_key)?.as_u64()? as usize;
     let name = field.pointer(similarity_at).and_then(Value::as_str);
-    let sim = <Similarity as clap::ValueEnum>::value_variants()
-        .iter()
-        .copied()
+    let sim = Similarity::ALL
+        .into_iter()
         .find(|&s| Some(name_of(s)) == name);
     Some((dims, sim))
 }
@@ -218,7 +305,7 @@ mod tests {
     #[test]
     fn each_engine_reads_back_the_similarity_it_writes() {
         let mut spec = IndexSpec::new("x", 8);
-        for &s in <Similarity as clap::ValueEnum>::value_variants() {
+        for s in Similarity::ALL {
             spec.similarity = s;
             let body = os::create_index_body(&spec);
             assert_eq!(os::vector_field_of(&body["mappings"]), Some((8, Some(s))));

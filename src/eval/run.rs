@@ -170,24 +170,3 @@ async fn run_mode(
     }
     Ok((runs, lat))
 }
-
-/// Client overhead per query: wall time minus the engine's `took`, for `mode` (p50, p95 in ms).
-pub async fn client_overhead(
-    engine: &Engine,
-    queries: &[&Query],
-    vectors: &[Vec<f32>],
-    mode: Mode,
-    p: &QueryParams,
-) -> Result<(f64, f64)> {
-    let mut over = Vec::new();
-    for (q, v) in queries.iter().zip(vectors) {
-        let t = Instant::now();
-        let out = crate::query::run(engine, None, &q.text, Some(v), mode, p).await?;
-        over.push(t.elapsed().as_secs_f64() * 1e3 - out.took_ms as f64);
-    }
-    over.sort_by(f64::total_cmp);
-    Ok((
-        super::percentile(&over, 50.0),
-        super::percentile(&over, 95.0),
-    ))
-}

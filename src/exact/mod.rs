@@ -7,47 +7,23 @@
 //! ([`topk::TopK`]) and the tiles are merged in the documented order: score descending, then doc
 //! id ascending. Scores of the one-query path and the batched path can differ in the last bits
 //! (different summation order), so near-ties may order differently between them.
+//!
+//! The similarity is the engines' [`Similarity`]: cosine (queries normalized here; stored rows
+//! divided by their norm unless the store says every row is unit length; a zero vector scores 0),
+//! dot (raw dot product), or l2 (the negated squared distance `-(|q|² - 2 q·x + |x|²)`, higher is
+//! closer, as the engines' l2 scores are converted back).
 
 pub mod store;
 pub mod topk;
 
+pub use self::store::{Store, StoreSummary, StoreWriter};
+use self::topk::{Scored, TopK};
+use crate::engines::Similarity;
+use crate::error::{Error, Result};
+use crate::hit::Hit;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
-
-pub use self::store::{Store, StoreSummary, StoreWriter};
-use self::topk::{Scored, TopK};
-use crate::error::{Error, Result};
-use crate::hit::Hit;
-
-/// How a query vector is compared with a stored vector.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Similarity {
-    /// Cosine: queries are normalized here; stored rows are divided by their norm unless the
-    /// store says every row is unit length. A zero vector scores 0.
-    #[default]
-    Cosine,
-    /// Raw dot product.
-    Dot,
-}
-
-impl TryFrom<crate::engines::Similarity> for Similarity {
-    type Error = crate::error::Error;
-
-    /// The exact counterpart of an index's similarity; L2 has none here.
-    fn try_from(s: crate::engines::Similarity) -> Result<Self> {
-        match s {
-            crate::engines::Similarity::Cosine => Ok(Similarity::Cosine),
-            crate::engines::Similarity::Dot => Ok(Similarity::Dot),
-            crate::engines::Similarity::L2 => Err(crate::error::Error::config(
-                "--similarity",
-                "exact search supports cosine and dot, not l2",
-            )),
-        }
-    }
-}
 
 /// Parameters of [`search`].
 #[derive(Debug, Clone, PartialEq)]
@@ -110,11 +86,23 @@ pub fn search_flat(store: &Store, queries: &[f32], params: &ExactParams) -> Resu
         return Ok(vec![Vec::new(); n_queries]);
     }
     let mut queries = queries.to_vec();
-    let norms = match params.similarity {
-        Similarity::Dot => None,
+    let queries_sq: Vec<f32>;
+    let finish = match params.similarity {
+        Similarity::Dot => Finish::Dot,
         Similarity::Cosine => {
             queries.chunks_mut(dims).for_each(normalize);
-            (!store.is_unit_norm()).then(|| store.norms())
+            if store.is_unit_norm() {
+                Finish::Dot
+            } else {
+                Finish::DivideByRowNorm(store.norms())
+            }
+        }
+        Similarity::L2 => {
+            queries_sq = queries.chunks(dims).map(|q| dot(q, q)).collect();
+            Finish::NegSquaredDistance {
+                queries_sq: &queries_sq,
+                row_norms: store.norms(),
+            }
         }
     };
     let (qc, cc) = (params.query_chunk_size, params.corpus_chunk_size);
@@ -128,7 +116,8 @@ pub fn search_flat(store: &Store, queries: &[f32], params: &ExactParams) -> Resu
             let (start, end) = (ci * cc, ((ci + 1) * cc).min(rows));
             let tile = Tile {
                 store,
-                norms,
+                finish,
+                first_query: qi * qc,
                 start,
                 end,
                 k,
@@ -189,10 +178,26 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     acc.iter().sum::<f32>() + tail
 }
 
-/// One corpus chunk `start..end` scored against one chunk of queries.
+/// What turns the dot product of a query and a stored row into the similarity's score.
+#[derive(Clone, Copy)]
+enum Finish<'a> {
+    /// The dot product is the score (dot; cosine over unit rows with normalized queries).
+    Dot,
+    /// Cosine over rows of any length (queries are normalized): divide by the row's norm; a zero
+    /// row scores 0.
+    DivideByRowNorm(&'a [f32]),
+    /// L2: `-(|q|² - 2 q·x + |x|²)`, with every query's squared norm and every row's norm.
+    NegSquaredDistance {
+        queries_sq: &'a [f32],
+        row_norms: &'a [f32],
+    },
+}
+
+/// One corpus chunk `start..end` scored against one chunk of queries (`first_query..`).
 struct Tile<'a> {
     store: &'a Store,
-    norms: Option<&'a [f32]>,
+    finish: Finish<'a>,
+    first_query: usize,
     start: usize,
     end: usize,
     k: usize,
@@ -218,10 +223,23 @@ impl Tile<'_> {
         let ids = self.store.ids();
         scratch
             .chunks_mut(nc)
-            .map(|scores| {
-                if let Some(norms) = self.norms {
-                    for (s, &n) in scores.iter_mut().zip(&norms[self.start..self.end]) {
-                        *s = if n > 0.0 { *s / n } else { 0.0 };
+            .enumerate()
+            .map(|(j, scores)| {
+                match self.finish {
+                    Finish::Dot => {}
+                    Finish::DivideByRowNorm(norms) => {
+                        for (s, &n) in scores.iter_mut().zip(&norms[self.start..self.end]) {
+                            *s = if n > 0.0 { *s / n } else { 0.0 };
+                        }
+                    }
+                    Finish::NegSquaredDistance {
+                        queries_sq,
+                        row_norms,
+                    } => {
+                        let q_sq = queries_sq[self.first_query + j];
+                        for (s, &n) in scores.iter_mut().zip(&row_norms[self.start..self.end]) {
+                            *s = -(q_sq - 2.0 * *s + n * n);
+                        }
                     }
                 }
                 let mut top = TopK::new(self.k, |a: u32, b: u32| {

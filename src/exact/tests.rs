@@ -29,6 +29,7 @@ fn naive(store: &Store, q: &[f32], k: usize, sim: Similarity) -> Vec<Hit> {
                 Similarity::Dot => d,
                 Similarity::Cosine if qn == 0.0 || vn == 0.0 => 0.0,
                 Similarity::Cosine => d / qn / vn,
+                Similarity::L2 => -q.iter().zip(v).map(|(a, b)| (a - b) * (a - b)).sum::<f32>(),
             };
             Hit::new(store.ids()[i].clone(), s)
         })
@@ -96,6 +97,54 @@ proptest! {
             prop_assert_eq!(&sorted, hits);
         }
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// `-(|q|² - 2 q·x + |x|²)` against the naive `-Σ (q_i - x_i)²`. Rows' norms are stored as
+    /// `sqrt` and squared again, so scores carry a relative error of about 1e-7 of `|x|²`.
+    #[test]
+    fn chunked_l2_matches_brute_force_scores(
+        (dims, rows, queries) in case(),
+        k in 1usize..15,
+        qc in 1usize..5,
+        cc in 1usize..70,
+    ) {
+        let dir = TempDir::new().unwrap();
+        let store = build(&dir, dims, &rows);
+        let params = ExactParams { k, query_chunk_size: qc, corpus_chunk_size: cc, similarity: Similarity::L2 };
+        let got = search(&store, &queries, &params).unwrap();
+        for (q, hits) in queries.iter().zip(&got) {
+            let want = naive(&store, q, k, Similarity::L2);
+            prop_assert_eq!(hits.len(), want.len());
+            for (g, w) in hits.iter().zip(&want) {
+                prop_assert!((g.score - w.score).abs() <= 1e-3, "{:?} vs {:?}", hits, want);
+            }
+            let mut sorted = hits.clone();
+            sort_hits(&mut sorted);
+            prop_assert_eq!(&sorted, hits);
+        }
+    }
+}
+
+#[test]
+fn l2_scores_are_negated_squared_distances() {
+    let dir = TempDir::new().unwrap();
+    let store = build(&dir, 2, &[vec![1.0, 0.0], vec![3.0, 4.0], vec![0.0, 0.0]]);
+    let params = ExactParams {
+        similarity: Similarity::L2,
+        ..ExactParams::default()
+    };
+    let hits = search(&store, &[vec![3.0, 3.0]], &params)
+        .unwrap()
+        .remove(0);
+    let by_row = |i: usize| &store.ids()[i];
+    let got: Vec<(&String, f32)> = hits.iter().map(|h| (&h.doc_id, h.score)).collect();
+    assert_eq!(
+        got,
+        [(by_row(1), -1.0), (by_row(0), -13.0), (by_row(2), -18.0)]
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@
 
 use std::cmp::Ordering;
 
-use crate::hit::{Hit, hit_order, score_desc};
+use crate::hit::score_desc;
 
 /// One candidate: a score and the row it came from.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -17,7 +17,7 @@ pub struct Scored {
 }
 
 /// The best `k` of a stream of [`Scored`] rows; `tie` orders rows of equal score (for a store:
-/// by doc id, so the result matches [`hit_order`]).
+/// by doc id, so the result matches [`hit_order`](crate::hit::hit_order)).
 pub struct TopK<F> {
     k: usize,
     buf: Vec<Scored>,
@@ -93,24 +93,12 @@ impl<F: Fn(u32, u32) -> Ordering> TopK<F> {
     }
 }
 
-/// The best `k` hits in [`hit_order`], best first (a partial select, then a sort of `k`).
-pub fn top_k_hits(mut hits: Vec<Hit>, k: usize) -> Vec<Hit> {
-    if k == 0 {
-        return Vec::new();
-    }
-    if hits.len() > k {
-        hits.select_nth_unstable_by(k - 1, hit_order);
-        hits.truncate(k);
-    }
-    hits.sort_unstable_by(hit_order);
-    hits
-}
-
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::hit::{Hit, hit_order};
 
     fn reference(scores: &[f32], ids: &[String], k: usize) -> Vec<Hit> {
         let mut all: Vec<Hit> = scores
@@ -150,9 +138,6 @@ mod tests {
                 .collect();
             let want = reference(&scores, &ids, k);
             prop_assert_eq!(format!("{got:?}"), format!("{want:?}"));
-
-            let hits: Vec<Hit> = scores.iter().zip(&ids).map(|(&s, id)| Hit::new(id.clone(), s)).collect();
-            prop_assert_eq!(format!("{:?}", top_k_hits(hits, k)), format!("{want:?}"));
         }
     }
 

@@ -9,7 +9,7 @@ use super::sender::RetryPolicy;
 use crate::engines::IndexSpec;
 
 /// What to do with a bad corpus record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnError {
     /// Report it (file:line:field), count it, go on; exit code 1 at the end.
     Skip,

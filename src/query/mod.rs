@@ -15,7 +15,7 @@ use crate::engines::{Engine, KnnParams, Similarity, TermFilter};
 use crate::error::Result;
 use crate::hit::Hit;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     Bm25,
@@ -23,13 +23,22 @@ pub enum Mode {
     Hybrid,
 }
 
-impl std::fmt::Display for Mode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+impl Mode {
+    pub const ALL: [Mode; 3] = [Mode::Bm25, Mode::Knn, Mode::Hybrid];
+
+    /// `bm25`, `knn` or `hybrid`.
+    pub fn name(self) -> &'static str {
+        match self {
             Mode::Bm25 => "bm25",
             Mode::Knn => "knn",
             Mode::Hybrid => "hybrid",
-        })
+        }
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
