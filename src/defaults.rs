@@ -77,10 +77,17 @@ mod tests {
 
     #[test]
     fn ports_come_from_ports_env() {
-        assert_eq!(OPENSEARCH_PORT, 9200);
-        assert_eq!(ELASTICSEARCH_PORT, 9201);
-        assert_eq!(opensearch_url(), "http://127.0.0.1:9200");
-        assert_eq!(elasticsearch_url(), "http://127.0.0.1:9201");
+        assert!(PORTS_ENV.contains(&format!("SEMBRIDGE_OS_PORT_DEFAULT={OPENSEARCH_PORT}\n")));
+        assert!(PORTS_ENV.contains(&format!("SEMBRIDGE_ES_PORT_DEFAULT={ELASTICSEARCH_PORT}\n")));
+        assert_ne!(OPENSEARCH_PORT, ELASTICSEARCH_PORT);
+        assert_eq!(
+            opensearch_url(),
+            format!("http://127.0.0.1:{OPENSEARCH_PORT}")
+        );
+        assert_eq!(
+            elasticsearch_url(),
+            format!("http://127.0.0.1:{ELASTICSEARCH_PORT}")
+        );
     }
 
     #[test]
