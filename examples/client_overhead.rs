@@ -119,7 +119,7 @@ fn stats(mut v: Vec<f64>) -> Value {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let args = args::args();
-    let url: String = arg(&args, "--url", "http://127.0.0.1:9200".to_string());
+    let url: String = arg(&args, "--url", sembridge::defaults::opensearch_url());
     let index: String = arg(&args, "--index", "scifact".to_string());
     let queries_path: PathBuf = arg(&args, "--queries", PathBuf::new());
     let qrels_path: PathBuf = arg(&args, "--qrels", PathBuf::new());

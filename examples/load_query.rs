@@ -23,7 +23,7 @@ use args::{arg, opt_arg};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = args::args();
-    let url: String = arg(&args, "--url", "http://127.0.0.1:9200".into());
+    let url: String = arg(&args, "--url", sembridge::defaults::opensearch_url());
     let index: String = opt_arg(&args, "--index").expect("--index");
     let queries: String = opt_arg(&args, "--queries").expect("--queries");
     let clients: usize = arg(&args, "--clients", 16);

@@ -10,14 +10,24 @@ SEMBRIDGE_BIN="$CARGO_TARGET_DIR/release/sembridge"
 SHARED="${SEMBRIDGE_SHARED:-$REPO_ROOT/../shared}"
 export SEMBRIDGE_HOME CARGO_TARGET_DIR REPO_ROOT VENV ORT_VERSION SEMBRIDGE_BIN SHARED
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 2; }
+# The default engine ports, shared with the Rust crate (src/defaults.rs).
+# shellcheck source=scripts/ports.env
+source "$REPO_ROOT/scripts/ports.env"
+export SEMBRIDGE_OS_PORT_DEFAULT SEMBRIDGE_ES_PORT_DEFAULT
+
+# The one log / die of the scripts. LOG_TAG (optional) prefixes both, e.g. `[engines 12:00:00]`.
+# die exits 2: the "error" exit code of the README.
+log() { printf '[%s%s] %s\n' "${LOG_TAG:+$LOG_TAG }" "$(date +%H:%M:%S)" "$*" >&2; }
+die() {
+  printf '%serror: %s\n' "${LOG_TAG:+$LOG_TAG: }" "$*" >&2
+  exit 2
+}
 
 # engine_http_url opensearch|elasticsearch: where scripts/engines.sh runs that engine locally.
 engine_http_url() {
   case "$1" in
-    opensearch) echo "http://127.0.0.1:${SEMBRIDGE_OS_PORT:-9200}" ;;
-    elasticsearch) echo "http://127.0.0.1:${SEMBRIDGE_ES_PORT:-9201}" ;;
+    opensearch) echo "http://127.0.0.1:${SEMBRIDGE_OS_PORT:-$SEMBRIDGE_OS_PORT_DEFAULT}" ;;
+    elasticsearch) echo "http://127.0.0.1:${SEMBRIDGE_ES_PORT:-$SEMBRIDGE_ES_PORT_DEFAULT}" ;;
     *) die "--engine must be opensearch or elasticsearch, not '$1'" ;;
   esac
 }

@@ -10,7 +10,7 @@
 #
 # No engine name means both. See scripts/ENGINES.md for details.
 #
-# Environment (all optional):
+# Environment (all optional; default ports from scripts/ports.env):
 #   SEMBRIDGE_OS_PORT (9200)  SEMBRIDGE_OS_TRANSPORT_PORT (9300)  SEMBRIDGE_OS_HEAP (1g)
 #   SEMBRIDGE_ES_PORT (9201)  SEMBRIDGE_ES_TRANSPORT_PORT (9301)  SEMBRIDGE_ES_HEAP (1g)
 #   SEMBRIDGE_OS_VERSION (3.5.0)  SEMBRIDGE_ES_VERSION (9.2.8)

@@ -16,8 +16,10 @@
 //! assert_eq!(ids, ["c", "a", "b"]); // score desc, then doc id asc
 //! ```
 
+mod blocking;
 pub mod cli;
 pub mod corpus;
+pub mod defaults;
 pub mod embed;
 pub mod engines;
 pub mod error;

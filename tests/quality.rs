@@ -2,6 +2,7 @@
 //! both real engines: exact, knn, bm25 and hybrid, plus ANN recall of kNN against exact search.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use sembridge::corpus::{read_qrels, read_queries};
 use sembridge::engines::{Engine, EngineInfo};
@@ -70,7 +71,7 @@ async fn quality_bars(engine: &Engine, info: &EngineInfo) {
     );
     assert_eq!(code, 0, "{err}");
 
-    let store = Store::open(&store_path).unwrap();
+    let store = Arc::new(Store::open(&store_path).unwrap());
     let queries = read_queries(&support::dataset("scifact/queries.jsonl")).unwrap();
     let qrels = read_qrels(&support::dataset("scifact/qrels/test.tsv")).unwrap();
     let cfg = EvalConfig {

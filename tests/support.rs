@@ -24,7 +24,7 @@ pub fn int8_model() -> PathBuf {
     sembridge::paths::default_model_dir()
 }
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use sembridge::embed::{EmbedOptions, Embedder};
 use sembridge::engines::{ConnectOptions, Engine, EngineInfo, EngineKind};
@@ -32,12 +32,10 @@ use sembridge::engines::{ConnectOptions, Engine, EngineInfo, EngineKind};
 /// The engine URLs scripts/engines.sh starts (overridable for other clusters).
 pub fn engine_url(kind: EngineKind) -> String {
     match kind {
-        EngineKind::OpenSearch => {
-            std::env::var("SEMBRIDGE_OS_URL").unwrap_or_else(|_| "http://127.0.0.1:9200".into())
-        }
-        EngineKind::Elasticsearch => {
-            std::env::var("SEMBRIDGE_ES_URL").unwrap_or_else(|_| "http://127.0.0.1:9201".into())
-        }
+        EngineKind::OpenSearch => std::env::var("SEMBRIDGE_OS_URL")
+            .unwrap_or_else(|_| sembridge::defaults::opensearch_url()),
+        EngineKind::Elasticsearch => std::env::var("SEMBRIDGE_ES_URL")
+            .unwrap_or_else(|_| sembridge::defaults::elasticsearch_url()),
     }
 }
 
@@ -66,11 +64,13 @@ pub fn unique_index(prefix: &str) -> String {
     )
 }
 
-pub fn int8_embedder() -> &'static Embedder {
-    static E: OnceLock<Embedder> = OnceLock::new();
+pub fn int8_embedder() -> &'static Arc<Embedder> {
+    static E: OnceLock<Arc<Embedder>> = OnceLock::new();
     E.get_or_init(|| {
-        Embedder::load(&int8_model(), EmbedOptions::default())
-            .expect("default model (run scripts/setup.sh)")
+        Arc::new(
+            Embedder::load(&int8_model(), EmbedOptions::default())
+                .expect("default model (run scripts/setup.sh)"),
+        )
     })
 }
 

@@ -34,8 +34,7 @@ query_bench_cleanup() {
 # and indexes SciFact into $INDEX there (recreated).
 index_scifact() {
   case "$1" in
-    opensearch) URL="http://127.0.0.1:${SEMBRIDGE_OS_PORT:-9200}" ;;
-    elasticsearch) URL="http://127.0.0.1:${SEMBRIDGE_ES_PORT:-9201}" ;;
+    opensearch | elasticsearch) URL="$(engine_http_url "$1")" ;;
     *) die "--engine must be opensearch, elasticsearch or both" ;;
   esac
   curl -sf "$URL" >/dev/null || die "$1 is not answering at $URL (scripts/engines.sh start $1)"

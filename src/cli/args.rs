@@ -1,4 +1,5 @@
-//! Flags shared by several subcommands: how to reach the engine, which model to load.
+//! Flags shared by several subcommands: how to reach the engine, which model to load, how to
+//! search.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -6,19 +7,37 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::embed::{EmbedOptions, Embedder, OptLevel};
-use crate::engines::{ConnectOptions, EngineKind, Secret};
+use crate::engines::{ConnectOptions, EngineKind, Secret, Similarity};
 use crate::error::{Error, Result};
+use crate::query::fusion::DEFAULT_RRF_K;
+use crate::query::{Fusion, QueryParams};
 
+/// Where the engine is (`--url`) and how to talk to it (every other connection flag).
 #[derive(Debug, Clone, Args)]
 pub struct ConnArgs {
     /// Engine URL; user:password@ in it is accepted and never printed.
     #[arg(
         long,
         env = "SEMBRIDGE_URL",
-        default_value = "http://127.0.0.1:9200",
+        default_value_t = crate::defaults::opensearch_url(),
         hide_env_values = true
     )]
     pub url: String,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+impl ConnArgs {
+    pub fn options(&self) -> Result<ConnectOptions> {
+        self.client.options(&self.url)
+    }
+}
+
+/// How to talk to an engine, whatever its URL: engine kind, credentials, TLS, timeout, gzip.
+/// `info` flattens this group next to its own repeatable `--url`; the other commands get it
+/// through [`ConnArgs`].
+#[derive(Debug, Clone, Args)]
+pub struct ClientArgs {
     /// Skip detection (`GET /`) and treat the cluster as this engine.
     #[arg(long, value_enum)]
     pub engine: Option<EngineKind>,
@@ -46,8 +65,9 @@ pub struct ConnArgs {
     pub gzip: bool,
 }
 
-impl ConnArgs {
-    pub fn options(&self) -> Result<ConnectOptions> {
+impl ClientArgs {
+    /// The validated connection options for the engine at `url`.
+    pub fn options(&self, url: &str) -> Result<ConnectOptions> {
         if self.timeout == 0 {
             return Err(Error::config("--timeout", "must be at least 1 second"));
         }
@@ -60,7 +80,7 @@ impl ConnArgs {
             ));
         }
         Ok(ConnectOptions {
-            url: self.url.clone(),
+            url: url.to_owned(),
             kind: self.engine,
             username: self.user.clone(),
             password: self.password.clone().map(Secret::new),
@@ -70,6 +90,56 @@ impl ConnArgs {
             timeout: Duration::from_secs(self.timeout),
             gzip: self.gzip,
         })
+    }
+}
+
+/// Search flags that `query` and `eval` share: one help text and one validation for both.
+#[derive(Debug, Clone, Args)]
+pub struct SearchArgs {
+    /// kNN candidates: Elasticsearch num_candidates, OpenSearch ef_search.
+    #[arg(long, alias = "ef-search", default_value_t = 100)]
+    pub num_candidates: usize,
+    /// RRF constant of hybrid fusion (positive).
+    #[arg(long, default_value_t = DEFAULT_RRF_K)]
+    pub rrf_k: f32,
+    /// Hybrid: min-max normalized linear fusion with this weight (0 to 1) on the kNN leg instead
+    /// of RRF.
+    #[arg(long)]
+    pub alpha: Option<f32>,
+    /// Similarity of the index's vector field (for converting scores back).
+    #[arg(long, value_enum, default_value_t = Similarity::Cosine)]
+    pub similarity: Similarity,
+}
+
+impl SearchArgs {
+    /// The hybrid fusion these flags ask for, validated: `--alpha` in [0, 1], `--rrf-k` positive
+    /// and finite.
+    pub fn fusion(&self) -> Result<Fusion> {
+        if !(self.rrf_k.is_finite() && self.rrf_k > 0.0) {
+            return Err(Error::config(
+                "--rrf-k",
+                format!("{} is not a positive number", self.rrf_k),
+            ));
+        }
+        match self.alpha {
+            None => Ok(Fusion::Rrf { k: self.rrf_k }),
+            Some(alpha) if (0.0..=1.0).contains(&alpha) => Ok(Fusion::Linear { alpha }),
+            Some(alpha) => Err(Error::config(
+                "--alpha",
+                format!("{alpha} is not in [0, 1]"),
+            )),
+        }
+    }
+
+    /// Validate the flags and set candidates, fusion and similarity of `p`.
+    pub fn apply(&self, p: &mut QueryParams) -> Result<()> {
+        if self.num_candidates == 0 {
+            return Err(Error::config("--num-candidates", "must be at least 1"));
+        }
+        p.fusion = self.fusion()?;
+        p.candidates = self.num_candidates;
+        p.similarity = self.similarity;
+        Ok(())
     }
 }
 
@@ -149,7 +219,38 @@ pub fn parse_filter(s: &str) -> std::result::Result<crate::engines::TermFilter, 
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
     use super::*;
+    use crate::cli::{Cli, Command};
+
+    #[test]
+    fn query_shares_the_search_flags_and_their_checks() {
+        let parse = |extra: &[&str]| {
+            let argv = ["sembridge", "query", "some text", "--index", "i"];
+            match Cli::try_parse_from(argv.iter().chain(extra))
+                .unwrap()
+                .command
+            {
+                Command::Query(a) => a,
+                other => panic!("parsed as {other:?}"),
+            }
+        };
+        let a = parse(&[]);
+        if std::env::var_os("SEMBRIDGE_URL").is_none() {
+            assert_eq!(a.conn.url, crate::defaults::opensearch_url());
+        }
+        let mut p = QueryParams::new("i");
+        parse(&["--ef-search", "7", "--rrf-k", "10"])
+            .search
+            .apply(&mut p)
+            .unwrap();
+        assert_eq!((p.candidates, p.fusion), (7, Fusion::Rrf { k: 10.0 }));
+        let err = parse(&["--alpha=-0.1"]).search.apply(&mut p).unwrap_err();
+        assert_eq!(err.to_string(), "invalid --alpha: -0.1 is not in [0, 1]");
+        let err = parse(&["--rrf-k", "NaN"]).search.apply(&mut p).unwrap_err();
+        assert!(err.to_string().starts_with("invalid --rrf-k:"), "{err}");
+    }
 
     #[test]
     fn shard_and_filter_parse_or_explain() {

@@ -2,19 +2,20 @@
 //! an optional candidates sweep with a recall-latency plot.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::Args;
 
 use super::EXIT_OK;
-use super::args::{ConnArgs, ModelArgs};
+use super::args::{ConnArgs, ModelArgs, SearchArgs};
 use crate::corpus::{read_qrels, read_queries};
-use crate::engines::{Engine, Similarity};
-use crate::error::Error;
+use crate::engines::Engine;
+use crate::error::{Error, Result};
 use crate::eval::plot::{PlotPoint, Series, write_recall_latency_svg};
 use crate::eval::report::render_markdown;
 use crate::eval::run::{EvalConfig, evaluate};
 use crate::exact::Store;
-use crate::query::{Fusion, QueryParams};
+use crate::query::QueryParams;
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
@@ -33,20 +34,13 @@ pub struct EvalArgs {
     /// Local store of the corpus vectors (enables exact search and ANN recall).
     #[arg(long)]
     pub store: Option<PathBuf>,
-    /// kNN candidates (num_candidates / ef_search).
-    #[arg(long, alias = "ef-search", default_value_t = 100)]
-    pub num_candidates: usize,
-    #[arg(long, default_value_t = crate::query::fusion::DEFAULT_RRF_K)]
-    pub rrf_k: f32,
-    /// Linear fusion weight of the kNN leg instead of RRF.
-    #[arg(long)]
-    pub alpha: Option<f32>,
-    #[arg(long, value_enum, default_value_t = Similarity::Cosine)]
-    pub similarity: Similarity,
-    /// Sweep candidates (comma separated, e.g. 10,20,50,100,200) and print ANN recall vs latency.
+    #[command(flatten)]
+    pub search: SearchArgs,
+    /// Sweep candidates (comma separated, e.g. 10,20,50,100,200) and print ANN recall vs latency
+    /// (needs --store).
     #[arg(long, value_delimiter = ',')]
     pub sweep: Vec<usize>,
-    /// Write the sweep's recall-latency plot here (SVG).
+    /// Write the sweep's recall-latency plot here (SVG; needs --sweep).
     #[arg(long)]
     pub plot: Option<PathBuf>,
     /// Print JSON instead of the Markdown table.
@@ -54,11 +48,52 @@ pub struct EvalArgs {
     pub json: bool,
 }
 
+impl EvalArgs {
+    /// Everything that can be checked before reading a file or connecting: flag combinations,
+    /// input paths, search flags. Returns the query settings.
+    pub fn validate(&self) -> Result<QueryParams> {
+        if !self.sweep.is_empty() && self.store.is_none() {
+            return Err(Error::config(
+                "--sweep",
+                "needs --store (ANN recall is measured against exact search over the stored vectors)",
+            ));
+        }
+        if self.plot.is_some() && self.sweep.is_empty() {
+            return Err(Error::config(
+                "--plot",
+                "needs --sweep (the plot shows the sweep's recall against latency)",
+            ));
+        }
+        for (flag, path) in [
+            ("--queries", Some(&self.queries)),
+            ("--qrels", Some(&self.qrels)),
+            ("--store", self.store.as_ref()),
+        ] {
+            if let Some(path) = path
+                && !path.is_file()
+            {
+                return Err(Error::config(
+                    flag,
+                    format!("{} is not a file", path.display()),
+                ));
+            }
+        }
+        let mut q = QueryParams::new(&self.index);
+        self.search.apply(&mut q)?;
+        Ok(q)
+    }
+}
+
 pub async fn run(a: EvalArgs) -> anyhow::Result<u8> {
+    let query = a.validate()?;
     let queries = read_queries(&a.queries)?;
     let qrels = read_qrels(&a.qrels)?;
-    let store = a.store.as_ref().map(|p| Store::open(p)).transpose()?;
-    let embedder = a.model.load()?;
+    let store = a
+        .store
+        .as_ref()
+        .map(|p| Store::open(p).map(Arc::new))
+        .transpose()?;
+    let embedder = Arc::new(a.model.load()?);
     let (engine, info) = Engine::connect(&a.conn.options()?).await?;
     if !engine.index_exists(&a.index).await? {
         return Err(Error::config(
@@ -67,15 +102,8 @@ pub async fn run(a: EvalArgs) -> anyhow::Result<u8> {
         )
         .into());
     }
-    let mut q = QueryParams::new(&a.index);
-    q.candidates = a.num_candidates;
-    q.similarity = a.similarity;
-    q.fusion = match a.alpha {
-        Some(alpha) => Fusion::Linear { alpha },
-        None => Fusion::Rrf { k: a.rrf_k },
-    };
     let cfg = EvalConfig {
-        query: q,
+        query,
         depth: 100,
         sweep: a.sweep.clone(),
     };
@@ -120,4 +148,106 @@ pub async fn run(a: EvalArgs) -> anyhow::Result<u8> {
         )?;
     }
     Ok(EXIT_OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use crate::query::Fusion;
+
+    /// A file that exists wherever the tests run.
+    const FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+
+    /// `eval --index i` plus `extra`, with `--queries` and `--qrels` set to an existing file
+    /// unless `extra` gives them.
+    fn parse(extra: &[&str]) -> EvalArgs {
+        let mut argv = vec!["sembridge", "eval", "--index", "i"];
+        for flag in ["--queries", "--qrels"] {
+            if !extra.contains(&flag) {
+                argv.extend([flag, FILE]);
+            }
+        }
+        let cli = Cli::try_parse_from(argv.iter().chain(extra)).unwrap();
+        match cli.command {
+            Command::Eval(a) => a,
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    /// The flag a validation error names, and its message.
+    fn refused(extra: &[&str]) -> (String, String) {
+        match parse(extra).validate() {
+            Err(Error::Config { flag, message }) => (flag, message),
+            other => panic!("{extra:?}: expected a config error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn sweep_needs_store_and_plot_needs_sweep() {
+        let (flag, message) = refused(&["--sweep", "10,20"]);
+        assert_eq!(flag, "--sweep");
+        assert!(message.contains("--store"), "{message}");
+        let (flag, message) = refused(&["--plot", "x.svg"]);
+        assert_eq!(flag, "--plot");
+        assert!(message.contains("--sweep"), "{message}");
+        // With --store the plot still needs a sweep.
+        let (flag, _) = refused(&["--store", FILE, "--plot", "x.svg"]);
+        assert_eq!(flag, "--plot");
+        parse(&["--store", FILE, "--sweep", "10,20", "--plot", "x.svg"])
+            .validate()
+            .unwrap();
+    }
+
+    #[test]
+    fn input_paths_must_be_files() {
+        let err = parse(&["--qrels", "/nonexistent/qrels.tsv"])
+            .validate()
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid --qrels: /nonexistent/qrels.tsv is not a file"
+        );
+        let dir = env!("CARGO_MANIFEST_DIR");
+        assert_eq!(refused(&["--queries", dir]).0, "--queries");
+        assert_eq!(refused(&["--store", dir]).0, "--store");
+    }
+
+    #[test]
+    fn search_flags_are_validated_like_query() {
+        let (flag, message) = refused(&["--alpha", "1.5"]);
+        assert_eq!(
+            (flag.as_str(), message.as_str()),
+            ("--alpha", "1.5 is not in [0, 1]")
+        );
+        assert_eq!(refused(&["--rrf-k=0"]).0, "--rrf-k");
+        assert_eq!(refused(&["--rrf-k=-1"]).0, "--rrf-k");
+        assert_eq!(refused(&["--rrf-k", "inf"]).0, "--rrf-k");
+        assert_eq!(refused(&["--num-candidates", "0"]).0, "--num-candidates");
+
+        let q = parse(&[
+            "--ef-search",
+            "40",
+            "--alpha",
+            "0.25",
+            "--similarity",
+            "dot",
+        ])
+        .validate()
+        .unwrap();
+        assert_eq!(q.candidates, 40);
+        assert_eq!(q.fusion, Fusion::Linear { alpha: 0.25 });
+        assert_eq!(q.similarity, crate::engines::Similarity::Dot);
+        assert_eq!(q.index, "i");
+        let q = parse(&[]).validate().unwrap();
+        assert_eq!(
+            q.fusion,
+            Fusion::Rrf {
+                k: crate::query::fusion::DEFAULT_RRF_K
+            }
+        );
+        assert_eq!(q.candidates, 100);
+    }
 }

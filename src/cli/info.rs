@@ -5,34 +5,34 @@ use clap::Args;
 use serde_json::json;
 
 use super::EXIT_OK;
-use super::args::ConnArgs;
+use super::args::ClientArgs;
 use crate::engines::{BulkDoc, ConnectOptions, Engine, IndexSpec, KnnParams, Similarity};
+use crate::error::Error;
 
 #[derive(Debug, Args)]
 pub struct InfoArgs {
-    /// Engine URLs to check (default: the two local engines of scripts/engines.sh).
-    #[arg(long = "url", value_name = "URL", num_args = 1.., default_values_t = ["http://127.0.0.1:9200".to_string(), "http://127.0.0.1:9201".to_string()])]
+    /// Engine URLs to check, repeatable (default: the two local engines of scripts/engines.sh);
+    /// user:password@ in a URL is accepted and never printed.
+    #[arg(long = "url", value_name = "URL", num_args = 1.., default_values_t = [crate::defaults::opensearch_url(), crate::defaults::elasticsearch_url()])]
     pub urls: Vec<String>,
     #[command(flatten)]
-    pub conn: InfoConn,
+    pub client: ClientArgs,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
 }
 
-/// Connection flags without `--url` (info takes several URLs).
-#[derive(Debug, Args)]
-pub struct InfoConn {
-    #[arg(long, env = "SEMBRIDGE_USER")]
-    pub user: Option<String>,
-    #[arg(long, env = "SEMBRIDGE_PASSWORD", hide_env_values = true)]
-    pub password: Option<String>,
-    #[arg(long, env = "SEMBRIDGE_API_KEY", hide_env_values = true)]
-    pub api_key: Option<String>,
-    #[arg(long)]
-    pub ca_cert: Option<std::path::PathBuf>,
-    #[arg(long)]
-    pub insecure: bool,
+impl InfoArgs {
+    /// Connection options for every URL, validated before the first connection.
+    fn options(&self) -> crate::error::Result<Vec<ConnectOptions>> {
+        if self.client.engine.is_some() && self.urls.len() > 1 {
+            return Err(Error::config(
+                "--engine",
+                "treats every --url as that engine; give a single --url with it",
+            ));
+        }
+        self.urls.iter().map(|u| self.client.options(u)).collect()
+    }
 }
 
 /// Create a 3-dim index, index two vectors, ask for the nearest, delete the index.
@@ -78,19 +78,7 @@ async fn knn_round_trip(engine: &Engine) -> crate::error::Result<bool> {
 pub async fn run(args: InfoArgs) -> anyhow::Result<u8> {
     let mut reports = Vec::new();
     let mut failed = false;
-    for url in &args.urls {
-        let conn = ConnArgs {
-            url: url.clone(),
-            engine: None,
-            user: args.conn.user.clone(),
-            password: args.conn.password.clone(),
-            api_key: args.conn.api_key.clone(),
-            ca_cert: args.conn.ca_cert.clone(),
-            insecure: args.conn.insecure,
-            timeout: 30,
-            gzip: false,
-        };
-        let opts: ConnectOptions = conn.options()?;
+    for (url, opts) in args.urls.iter().zip(args.options()?) {
         match Engine::connect(&opts).await {
             Ok((engine, info)) => {
                 let knn = knn_round_trip(&engine).await;
@@ -136,4 +124,60 @@ pub async fn run(args: InfoArgs) -> anyhow::Result<u8> {
         println!("{}", serde_json::to_string_pretty(&reports)?);
     }
     Ok(if failed { super::EXIT_ERROR } else { EXIT_OK })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn parse(args: &[&str]) -> InfoArgs {
+        let cli = Cli::try_parse_from(["sembridge", "info"].iter().chain(args)).unwrap();
+        match cli.command {
+            Command::Info(a) => a,
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn connection_flags_apply_to_every_url() {
+        let a = parse(&[]);
+        assert_eq!(
+            a.urls,
+            [
+                crate::defaults::opensearch_url(),
+                crate::defaults::elasticsearch_url()
+            ]
+        );
+        let opts = parse(&[
+            "--url",
+            "http://a:1",
+            "--url",
+            "http://b:2",
+            "--timeout",
+            "5",
+            "--gzip",
+        ])
+        .options()
+        .unwrap();
+        assert_eq!(opts.len(), 2);
+        assert_eq!(opts[1].url, "http://b:2");
+        assert!(opts.iter().all(|o| o.gzip && o.timeout.as_secs() == 5));
+        assert_eq!(parse(&[]).options().unwrap()[0].timeout.as_secs(), 60);
+    }
+
+    #[test]
+    fn engine_needs_a_single_url() {
+        let err = parse(&["--engine", "opensearch"]).options().unwrap_err();
+        assert!(err.to_string().starts_with("invalid --engine:"), "{err}");
+        let opts = parse(&["--url", "http://a:1", "--engine", "elasticsearch"])
+            .options()
+            .unwrap();
+        assert_eq!(
+            opts[0].kind,
+            Some(crate::engines::EngineKind::Elasticsearch)
+        );
+    }
 }

@@ -2,17 +2,18 @@
 //! over a local vector store): the same table or JSON out of both.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::Args;
 use serde_json::{Value, json};
 
 use super::EXIT_OK;
-use super::args::{ConnArgs, ModelArgs, parse_filter};
-use crate::engines::{Engine, Similarity, TermFilter};
+use super::args::{ConnArgs, ModelArgs, SearchArgs, parse_filter};
+use crate::engines::{Engine, TermFilter};
 use crate::error::Error;
 use crate::exact::{ExactParams, Store};
 use crate::hit::Hit;
-use crate::query::{Fusion, Mode, QueryParams};
+use crate::query::{Mode, QueryParams};
 
 #[derive(Debug, Args)]
 pub struct QueryArgs {
@@ -29,24 +30,14 @@ pub struct QueryArgs {
     /// Results to show.
     #[arg(short, long, default_value_t = 10)]
     pub k: usize,
-    /// kNN candidates: Elasticsearch num_candidates, OpenSearch ef_search.
-    #[arg(long, alias = "ef-search", default_value_t = 100)]
-    pub num_candidates: usize,
-    /// RRF constant (hybrid).
-    #[arg(long, default_value_t = crate::query::fusion::DEFAULT_RRF_K)]
-    pub rrf_k: f32,
-    /// Use min-max normalized linear fusion with this weight on the kNN leg instead of RRF.
-    #[arg(long)]
-    pub alpha: Option<f32>,
+    #[command(flatten)]
+    pub search: SearchArgs,
     /// Hits fetched per hybrid leg before fusion.
     #[arg(long, default_value_t = 100)]
     pub leg_size: usize,
     /// `field=value` term filter on every leg (kNN: pre-filter); repeatable.
     #[arg(long = "filter", value_parser = parse_filter)]
     pub filters: Vec<TermFilter>,
-    /// Similarity of the index's vector field (for converting scores back).
-    #[arg(long, value_enum, default_value_t = Similarity::Cosine)]
-    pub similarity: Similarity,
     #[arg(long)]
     pub json: bool,
 }
@@ -77,27 +68,18 @@ pub async fn run_query(a: QueryArgs) -> anyhow::Result<u8> {
     if a.k == 0 {
         return Err(Error::config("--k", "must be at least 1").into());
     }
-    if let Some(alpha) = a.alpha
-        && !(0.0..=1.0).contains(&alpha)
-    {
-        return Err(Error::config("--alpha", format!("{alpha} is not in [0, 1]")).into());
-    }
+    let mut p = QueryParams::new(&a.index);
+    a.search.apply(&mut p)?;
+    p.k = a.k;
+    p.candidates = p.candidates.max(a.k);
+    p.leg_size = a.leg_size.max(a.k);
+    p.filters = a.filters.clone();
     let embedder = if a.mode == Mode::Bm25 {
         None
     } else {
-        Some(a.model.load()?)
+        Some(Arc::new(a.model.load()?))
     };
     let (engine, _info) = Engine::connect(&a.conn.options()?).await?;
-    let mut p = QueryParams::new(&a.index);
-    p.k = a.k;
-    p.candidates = a.num_candidates.max(a.k);
-    p.leg_size = a.leg_size.max(a.k);
-    p.fusion = match a.alpha {
-        Some(alpha) => Fusion::Linear { alpha },
-        None => Fusion::Rrf { k: a.rrf_k },
-    };
-    p.filters = a.filters.clone();
-    p.similarity = a.similarity;
     let out = crate::query::run(&engine, embedder.as_ref(), &a.text, None, a.mode, &p).await?;
     print_hits(
         &out.hits,

@@ -3,6 +3,7 @@
 //! same vectors, latency per mode, and an optional candidates sweep (recall vs latency).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -46,15 +47,22 @@ pub struct EvalReport {
 type Runs = BTreeMap<String, Vec<Hit>>;
 
 /// Run every mode for every judged query. `store` (the corpus vectors) enables the exact mode
-/// and ANN recall.
+/// and ANN recall. Query embedding and exact search run on Tokio's blocking pool, hence the
+/// `Arc`s.
 pub async fn evaluate(
     engine: &Engine,
-    embedder: &Embedder,
-    store: Option<&Store>,
+    embedder: &Arc<Embedder>,
+    store: Option<&Arc<Store>>,
     queries: &[Query],
     qrels: &Qrels,
     cfg: &EvalConfig,
 ) -> Result<EvalReport> {
+    if !cfg.sweep.is_empty() && store.is_none() {
+        return Err(Error::config(
+            "--sweep",
+            "needs --store (ANN recall is measured against exact search)",
+        ));
+    }
     let judged: Vec<&Query> = queries
         .iter()
         .filter(|q| qrels.contains_key(&q.id))
@@ -65,8 +73,15 @@ pub async fn evaluate(
             "no query of the query file has judgments in the qrels file",
         ));
     }
-    let texts: Vec<&str> = judged.iter().map(|q| q.text.as_str()).collect();
-    let vectors = embedder.embed_queries(&texts)?;
+    let texts: Vec<String> = judged.iter().map(|q| q.text.clone()).collect();
+    let model = Arc::clone(embedder);
+    let vectors = Arc::new(
+        crate::blocking::run("query embedding", move || {
+            let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+            model.embed_queries(&texts)
+        })
+        .await?,
+    );
 
     let mut p = cfg.query.clone();
     p.k = cfg.depth;
@@ -88,18 +103,12 @@ pub async fn evaluate(
                 context: "store vs model".into(),
             });
         }
-        let params = ExactParams {
-            k: cfg.depth,
-            ..ExactParams::default()
-        };
-        let mut exact_runs = Runs::new();
-        let mut lat = Vec::new();
-        for (q, v) in judged.iter().zip(&vectors) {
-            let t = Instant::now();
-            let hits = crate::exact::search(store, std::slice::from_ref(v), &params)?.remove(0);
-            lat.push(t.elapsed().as_secs_f64() * 1e3);
-            exact_runs.insert(q.id.clone(), hits);
-        }
+        let ids: Vec<String> = judged.iter().map(|q| q.id.clone()).collect();
+        let (store, query_vectors, depth) = (Arc::clone(store), Arc::clone(&vectors), cfg.depth);
+        let (exact_runs, lat) = crate::blocking::run("exact search", move || {
+            exact_runs(&store, &ids, &query_vectors, depth)
+        })
+        .await?;
         let mut exact_report = ModeReport::compute("exact", qrels, &exact_runs, &lat);
         // ANN recall@10 at the default query settings (k = 10), @100 from the depth-100 run.
         let mut p10 = cfg.query.clone();
@@ -137,12 +146,6 @@ pub async fn evaluate(
             sweep,
         });
     }
-    if !cfg.sweep.is_empty() {
-        return Err(Error::config(
-            "--sweep",
-            "needs --store (ANN recall is measured against exact search)",
-        ));
-    }
     Ok(EvalReport {
         engine: format!("{}", engine.kind()),
         index: p.index.clone(),
@@ -150,6 +153,29 @@ pub async fn evaluate(
         modes: reports,
         sweep: Vec::new(),
     })
+}
+
+/// Exact search for each query vector, one query at a time (latency per query, in ms). Blocking:
+/// call it from [`crate::blocking::run`] on async paths.
+fn exact_runs(
+    store: &Store,
+    ids: &[String],
+    vectors: &[Vec<f32>],
+    depth: usize,
+) -> Result<(Runs, Vec<f64>)> {
+    let params = ExactParams {
+        k: depth,
+        ..ExactParams::default()
+    };
+    let mut runs = Runs::new();
+    let mut lat = Vec::with_capacity(ids.len());
+    for (id, v) in ids.iter().zip(vectors) {
+        let t = Instant::now();
+        let hits = crate::exact::search(store, std::slice::from_ref(v), &params)?.remove(0);
+        lat.push(t.elapsed().as_secs_f64() * 1e3);
+        runs.insert(id.clone(), hits);
+    }
+    Ok((runs, lat))
 }
 
 /// Queries one at a time (latency is per query, client side, query embedding excluded).

@@ -5,6 +5,7 @@
 
 pub mod fusion;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -94,11 +95,25 @@ pub struct QueryOutput {
     pub embed: Duration,
 }
 
+/// Embed `text` with the model's query prompt on Tokio's blocking pool (a model run is CPU-bound);
+/// returns the vector and the time the model took (not counting the wait for a blocking thread).
+pub async fn embed_query(embedder: &Arc<Embedder>, text: &str) -> Result<(Vec<f32>, Duration)> {
+    let embedder = Arc::clone(embedder);
+    let text = text.to_owned();
+    crate::blocking::run("query embedding", move || {
+        let started = Instant::now();
+        let vector = embedder.embed_queries(&[text.as_str()])?.remove(0);
+        Ok((vector, started.elapsed()))
+    })
+    .await
+}
+
 /// Run one query in `mode`. `vector` may be given (precomputed query embedding); otherwise the
-/// embedder embeds `text` with the model's query prompt.
+/// embedder embeds `text` with the model's query prompt, off the async worker threads
+/// ([`embed_query`]).
 pub async fn run(
     engine: &Engine,
-    embedder: Option<&Embedder>,
+    embedder: Option<&Arc<Embedder>>,
     text: &str,
     vector: Option<&[f32]>,
     mode: Mode,
@@ -112,9 +127,7 @@ pub async fn run(
         (false, _, _) => None,
         (true, Some(v), _) => Some(v),
         (true, None, Some(e)) => {
-            let t = Instant::now();
-            owned = e.embed_queries(&[text])?.remove(0);
-            embed = t.elapsed();
+            (owned, embed) = embed_query(e, text).await?;
             Some(&owned)
         }
         (true, None, None) => {
