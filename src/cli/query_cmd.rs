@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::EXIT_OK;
 use super::args::{ConnArgs, ModelArgs, SearchArgs, parse_filter};
-use crate::engines::{Engine, TermFilter};
+use crate::engines::{Engine, Similarity, TermFilter};
 use crate::error::Error;
 use crate::exact::{ExactParams, Store};
 use crate::hit::Hit;

@@ -104,9 +104,15 @@ pub async fn evaluate(
             });
         }
         let ids: Vec<String> = judged.iter().map(|q| q.id.clone()).collect();
-        let (store, query_vectors, depth) = (Arc::clone(store), Arc::clone(&vectors), cfg.depth);
+        let (store, query_vectors) = (Arc::clone(store), Arc::clone(&vectors));
+        // Exact search with the similarity the index uses, so ANN recall compares like with like.
+        let params = ExactParams {
+            k: cfg.depth,
+            similarity: p.similarity,
+            ..ExactParams::default()
+        };
         let (exact_runs, lat) = crate::blocking::run("exact search", move || {
-            exact_runs(&store, &ids, &query_vectors, depth)
+            exact_runs(&store, &ids, &query_vectors, &params)
         })
         .await?;
         let mut exact_report = ModeReport::compute("exact", qrels, &exact_runs, &lat);
@@ -161,17 +167,13 @@ fn exact_runs(
     store: &Store,
     ids: &[String],
     vectors: &[Vec<f32>],
-    depth: usize,
+    params: &ExactParams,
 ) -> Result<(Runs, Vec<f64>)> {
-    let params = ExactParams {
-        k: depth,
-        ..ExactParams::default()
-    };
     let mut runs = Runs::new();
     let mut lat = Vec::with_capacity(ids.len());
     for (id, v) in ids.iter().zip(vectors) {
         let t = Instant::now();
-        let hits = crate::exact::search(store, std::slice::from_ref(v), &params)?.remove(0);
+        let hits = crate::exact::search(store, std::slice::from_ref(v), params)?.remove(0);
         lat.push(t.elapsed().as_secs_f64() * 1e3);
         runs.insert(id.clone(), hits);
     }

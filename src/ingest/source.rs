@@ -50,16 +50,18 @@ impl DocSource {
         let Some(path) = self.rereadable_file().map(Path::to_path_buf) else {
             return Ok(String::new());
         };
-        blocking(move || corpus_fingerprint(&path)).await
+        crate::blocking::run("corpus hashing", move || corpus_fingerprint(&path)).await
     }
 
     /// Lines of a re-readable file: the progress bar's total (counted off the async runtime).
     pub(crate) async fn line_count(&self) -> Option<u64> {
         let path = self.rereadable_file()?.to_path_buf();
-        blocking(move || Ok(super::progress::count_lines(&path)))
-            .await
-            .ok()
-            .flatten()
+        crate::blocking::run("line counting", move || {
+            Ok(super::progress::count_lines(&path))
+        })
+        .await
+        .ok()
+        .flatten()
     }
 
     pub(crate) fn open(self) -> Result<Box<dyn Iterator<Item = Result<Doc>> + Send>> {
@@ -91,7 +93,7 @@ impl VectorSource {
         match self {
             VectorSource::Model(e) => {
                 let e = Arc::clone(e);
-                blocking(move || {
+                crate::blocking::run("model fingerprint", move || {
                     Ok((
                         e.fingerprint()?.short(),
                         e.store_meta(Role::Document, &corpus)?,
@@ -137,14 +139,4 @@ impl VectorSource {
                 .collect(),
         }
     }
-}
-
-/// Run blocking work (hashing, counting) on tokio's blocking pool.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::StageFailed {
-            stage: "blocking",
-            message: e.to_string(),
-        })?
 }
