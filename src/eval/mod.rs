@@ -2,7 +2,7 @@
 //!
 //! [`metrics`] holds the per-query measures with trec_eval's definitions (as BEIR computes them with
 //! pytrec_eval) and their means; [`report`] gathers them per search mode with latency percentiles
-//! into a Markdown table or JSON; [`plot`] draws recall against latency as a dependency-free SVG.
+//! into a Markdown table or JSON; [`plot`] draws recall against latency as an SVG (plotters).
 
 pub mod metrics;
 pub mod plot;

@@ -1,8 +1,10 @@
-//! Recall against latency as a small hand-written SVG (one line per engine), so a benchmark leaves a
-//! picture without a plotting dependency.
+//! Recall against latency as an SVG line plot (one line per engine), drawn with `plotters`' SVG
+//! backend, so a benchmark leaves a picture without a hand-kept renderer.
 
-use std::fmt::Write as _;
 use std::path::Path;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
 
 use crate::error::{Error, Result};
 
@@ -22,212 +24,131 @@ pub struct Series {
     pub points: Vec<PlotPoint>,
 }
 
-const WIDTH: f64 = 760.0;
-const HEIGHT: f64 = 480.0;
-const LEFT: f64 = 70.0;
-const RIGHT: f64 = 180.0; // room for the legend
-const TOP: f64 = 40.0;
-const BOTTOM: f64 = 60.0;
-const COLORS: [&str; 8] = [
-    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+const SIZE: (u32, u32) = (760, 480);
+const COLORS: [RGBColor; 8] = [
+    RGBColor(0x1f, 0x77, 0xb4),
+    RGBColor(0xd6, 0x27, 0x28),
+    RGBColor(0x2c, 0xa0, 0x2c),
+    RGBColor(0xff, 0x7f, 0x0e),
+    RGBColor(0x94, 0x67, 0xbd),
+    RGBColor(0x8c, 0x56, 0x4b),
+    RGBColor(0xe3, 0x77, 0xc2),
+    RGBColor(0x17, 0xbe, 0xcf),
 ];
 
-/// Escapes text for SVG content and attribute values.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
+/// The error `plotters` reports for a drawing on the SVG backend.
+type DrawError = DrawingAreaErrorKind<std::io::Error>;
+
+/// Text as SVG may carry it: control characters are not allowed in XML 1.0, so they are dropped
+/// (the backend escapes `<`, `&` and quotes).
+fn clean(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).collect()
+}
+
+fn is_finite(p: &&PlotPoint) -> bool {
+    p.latency_ms.is_finite() && p.recall.is_finite()
+}
+
+/// `[lo, hi]` with a margin of `pad` times the span on each side; a degenerate span is widened.
+fn padded(lo: f64, hi: f64, pad: f64) -> std::ops::Range<f64> {
+    if hi - lo > 1e-12 {
+        let m = (hi - lo) * pad;
+        lo - m..hi + m
+    } else {
+        lo - 0.5..hi + 0.5
     }
-    out
 }
 
-/// A "nice" tick step (1, 2 or 5 times a power of ten) giving about `target` ticks over `span`.
-fn nice_step(span: f64, target: f64) -> f64 {
-    let raw = span / target;
-    let mag = 10f64.powf(raw.log10().floor());
-    let norm = raw / mag;
-    let nice = if norm <= 1.0 {
-        1.0
-    } else if norm <= 2.0 {
-        2.0
-    } else if norm <= 5.0 {
-        5.0
-    } else {
-        10.0
-    };
-    nice * mag
-}
-
-/// Axis range `[lo, hi]` covering the values, rounded out to whole ticks, with its tick step.
-fn axis(lo: f64, hi: f64) -> (f64, f64, f64) {
-    let (lo, hi) = if hi - lo > 1e-12 {
-        (lo, hi)
-    } else {
-        (lo - 0.5, hi + 0.5)
-    };
-    let step = nice_step(hi - lo, 5.0);
-    ((lo / step).floor() * step, (hi / step).ceil() * step, step)
-}
-
-/// Tick positions from `lo` to `hi` by `step` (at most 50; none for a non-finite range).
-fn ticks(lo: f64, hi: f64, step: f64) -> impl Iterator<Item = f64> {
-    (0..=50)
-        .map(move |i| lo + f64::from(i) * step)
-        .take_while(move |t| t.is_finite() && *t <= hi + step * 1e-9)
-}
-
-fn tick_label(v: f64, step: f64) -> String {
-    let decimals = if step >= 1.0 {
-        0
-    } else {
-        (-step.log10().floor()) as usize
-    };
-    format!("{v:.decimals$}")
-}
-
-/// An SVG line plot of recall (y) against latency (x), one polyline per series (points in latency
-/// order), with axes, ticks, axis labels and a legend. Non-finite points are left out.
-pub fn recall_latency_svg(title: &str, x_label: &str, y_label: &str, series: &[Series]) -> String {
-    let finite = |p: &&PlotPoint| p.latency_ms.is_finite() && p.recall.is_finite();
+/// The axis ranges: latency from 0 (or below, for odd input); recall up to at least 1 when the
+/// values are recalls; the unit square when there is nothing to show.
+fn ranges(series: &[Series]) -> (std::ops::Range<f64>, std::ops::Range<f64>) {
     let all: Vec<&PlotPoint> = series
         .iter()
         .flat_map(|s| &s.points)
-        .filter(finite)
+        .filter(is_finite)
         .collect();
-    let (x_min, x_max) = all
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
-            (a.min(p.latency_ms), b.max(p.latency_ms))
-        });
-    let (y_min, y_max) = all
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
-            (a.min(p.recall), b.max(p.recall))
-        });
-    // Latency axis from 0; recall axis up to at least 1 when the values are recalls.
-    let (x0, x1, xs) = if all.is_empty() {
-        axis(0.0, 1.0)
-    } else {
-        axis(0.0_f64.min(x_min), x_max)
-    };
-    let (y0, y1, ys) = if all.is_empty() {
-        axis(0.0, 1.0)
-    } else {
-        axis(y_min, y_max.max(if y_max <= 1.0 { 1.0 } else { y_max }))
-    };
-    let pw = WIDTH - LEFT - RIGHT;
-    let ph = HEIGHT - TOP - BOTTOM;
-    let px = |x: f64| LEFT + (x - x0) / (x1 - x0) * pw;
-    let py = |y: f64| TOP + ph - (y - y0) / (y1 - y0) * ph;
+    if all.is_empty() {
+        return (0.0..1.0, 0.0..1.0);
+    }
+    let (x_min, x_max, y_min, y_max) = all.iter().fold(
+        (0.0_f64, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY),
+        |(a, b, c, d), p| {
+            (
+                a.min(p.latency_ms),
+                b.max(p.latency_ms),
+                c.min(p.recall),
+                d.max(p.recall),
+            )
+        },
+    );
+    let y_hi = if y_max <= 1.0 { 1.0 } else { y_max };
+    (padded(x_min, x_max, 0.03), padded(y_min, y_hi, 0.03))
+}
 
-    let mut svg = String::new();
-    // Writing to a String cannot fail; the results are ignored below for that reason.
-    let _ = writeln!(
-        svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">"#
-    );
-    let _ = writeln!(
-        svg,
-        r#"<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>"#
-    );
-    let _ = writeln!(
-        svg,
-        r#"<text x="{}" y="24" text-anchor="middle" font-size="15">{}</text>"#,
-        LEFT + pw / 2.0,
-        esc(title)
-    );
-    // Grid and ticks.
-    for t in ticks(x0, x1, xs) {
-        let x = px(t);
-        let _ = writeln!(
-            svg,
-            r##"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{:.1}" stroke="#e5e5e5"/><text x="{x:.1}" y="{:.1}" text-anchor="middle">{}</text>"##,
-            TOP + ph,
-            TOP + ph + 18.0,
-            tick_label(t, xs)
-        );
-    }
-    for t in ticks(y0, y1, ys) {
-        let y = py(t);
-        let _ = writeln!(
-            svg,
-            r##"<line x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#e5e5e5"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
-            LEFT + pw,
-            LEFT - 8.0,
-            y + 4.0,
-            tick_label(t, ys)
-        );
-    }
-    let _ = writeln!(
-        svg,
-        r#"<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="none" stroke="black"/>"#
-    );
-    let _ = writeln!(
-        svg,
-        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-        LEFT + pw / 2.0,
-        HEIGHT - 16.0,
-        esc(x_label)
-    );
-    let _ = writeln!(
-        svg,
-        r#"<text x="18" y="{:.1}" text-anchor="middle" transform="rotate(-90 18 {:.1})">{}</text>"#,
-        TOP + ph / 2.0,
-        TOP + ph / 2.0,
-        esc(y_label)
-    );
-    // Series.
+fn draw(
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+) -> std::result::Result<(), DrawError> {
+    root.fill(&WHITE)?;
+    let (xr, yr) = ranges(series);
+    let mut chart = ChartBuilder::on(root)
+        .caption(clean(title), ("sans-serif", 20))
+        .margin(15)
+        .x_label_area_size(50)
+        .y_label_area_size(65)
+        .build_cartesian_2d(xr, yr)?;
+    chart
+        .configure_mesh()
+        .x_desc(clean(x_label))
+        .y_desc(clean(y_label))
+        .axis_desc_style(("sans-serif", 16))
+        .label_style(("sans-serif", 14))
+        .light_line_style(RGBColor(0xf2, 0xf2, 0xf2))
+        .draw()?;
     for (i, s) in series.iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
-        let mut pts: Vec<&PlotPoint> = s.points.iter().filter(finite).collect();
+        let mut pts: Vec<&PlotPoint> = s.points.iter().filter(is_finite).collect();
         pts.sort_by(|a, b| a.latency_ms.total_cmp(&b.latency_ms));
-        let coords: Vec<String> = pts
-            .iter()
-            .map(|p| format!("{:.1},{:.1}", px(p.latency_ms), py(p.recall)))
-            .collect();
-        let _ = writeln!(
-            svg,
-            r#"<polyline fill="none" stroke="{color}" stroke-width="2" points="{}"><title>{}</title></polyline>"#,
-            coords.join(" "),
-            esc(&s.name)
-        );
-        for p in &pts {
-            let (x, y) = (px(p.latency_ms), py(p.recall));
-            let _ = writeln!(
-                svg,
-                r#"<circle cx="{x:.1}" cy="{y:.1}" r="3" fill="{color}"/>"#
-            );
-            if let Some(label) = &p.label {
-                let _ = writeln!(
-                    svg,
-                    r#"<text x="{:.1}" y="{:.1}" font-size="10" fill="{color}">{}</text>"#,
-                    x + 5.0,
-                    y - 5.0,
-                    esc(label)
-                );
-            }
-        }
-        let ly = TOP + 10.0 + 20.0 * i as f64;
-        let lx = LEFT + pw + 15.0;
-        let _ = writeln!(
-            svg,
-            r#"<line x1="{lx:.1}" y1="{ly:.1}" x2="{:.1}" y2="{ly:.1}" stroke="{color}" stroke-width="2"/><text x="{:.1}" y="{:.1}">{}</text>"#,
-            lx + 20.0,
-            lx + 26.0,
-            ly + 4.0,
-            esc(&s.name)
-        );
+        let xy = |p: &&PlotPoint| (p.latency_ms, p.recall);
+        chart
+            .draw_series(LineSeries::new(pts.iter().map(xy), color.stroke_width(2)))?
+            .label(clean(&s.name))
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
+        chart.draw_series(pts.iter().map(|p| Circle::new(xy(p), 3, color.filled())))?;
+        let font = ("sans-serif", 13).into_font().color(&color);
+        chart.draw_series(pts.iter().filter_map(|p| {
+            let label = clean(p.label.as_deref()?);
+            Some(EmptyElement::at(xy(p)) + Text::new(label, (5, -16), font.clone()))
+        }))?;
     }
-    svg.push_str("</svg>\n");
-    svg
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .label_font(("sans-serif", 14))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()?;
+    root.present()
+}
+
+/// An SVG line plot of recall (y) against latency (x): one line with dots per series (points in
+/// latency order, each point's label beside it), axes with ticks and labels, a legend naming the
+/// series. Non-finite points are left out.
+pub fn recall_latency_svg(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+) -> std::result::Result<String, DrawError> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        draw(&root, title, x_label, y_label, series)?;
+    }
+    Ok(svg)
 }
 
 /// Writes [`recall_latency_svg`] to `path`.
@@ -238,8 +159,9 @@ pub fn write_recall_latency_svg(
     y_label: &str,
     series: &[Series],
 ) -> Result<()> {
-    std::fs::write(path, recall_latency_svg(title, x_label, y_label, series))
-        .map_err(|e| Error::io(path, e))
+    let svg = recall_latency_svg(title, x_label, y_label, series)
+        .map_err(|e| Error::io(path, std::io::Error::other(e)))?;
+    std::fs::write(path, svg).map_err(|e| Error::io(path, e))
 }
 
 #[cfg(test)]
@@ -255,7 +177,9 @@ mod tests {
             let tag = &rest[start + 1..end];
             assert_eq!(tag.matches('"').count() % 2, 0, "quotes in <{tag}>");
             assert!(!tag.contains('<'), "stray < in <{tag}>");
-            if let Some(name) = tag.strip_prefix('/') {
+            if tag.starts_with('?') || tag.starts_with('!') {
+                // XML declaration or comment.
+            } else if let Some(name) = tag.strip_prefix('/') {
                 assert_eq!(stack.pop().as_deref(), Some(name), "mismatched </{name}>");
             } else if !tag.ends_with('/') {
                 let name = tag.split_whitespace().next().unwrap_or_default().to_owned();
@@ -268,8 +192,33 @@ mod tests {
             for (i, _) in text.match_indices('&') {
                 assert!(text[i..].contains(';'), "bare & in {text:?}");
             }
+            assert!(
+                !text.chars().any(|c| c.is_control() && c != '\n'),
+                "{text:?}"
+            );
         }
         assert!(stack.is_empty(), "unclosed {stack:?}");
+    }
+
+    /// The `<text>` contents of the SVG, trimmed.
+    fn texts(svg: &str) -> Vec<&str> {
+        svg.split("<text")
+            .skip(1)
+            .map(|t| {
+                let body = &t[t.find('>').expect("text tag closes") + 1..];
+                body[..body.find("</text>").expect("text closes")].trim()
+            })
+            .collect()
+    }
+
+    /// Polylines drawn in series `i`'s color with the series stroke: its line (when it has a
+    /// point) and its legend sample.
+    fn series_polylines(svg: &str, i: usize) -> usize {
+        let RGBColor(r, g, b) = COLORS[i];
+        let stroke = format!(r##"stroke="#{r:02X}{g:02X}{b:02X}" stroke-width="2""##);
+        svg.lines()
+            .filter(|l| l.starts_with("<polyline") && l.contains(&stroke))
+            .count()
     }
 
     fn pt(latency_ms: f64, recall: f64, label: Option<&str>) -> PlotPoint {
@@ -281,7 +230,7 @@ mod tests {
     }
 
     #[test]
-    fn one_polyline_per_series() {
+    fn one_line_per_series_with_labels_and_legend() {
         let series = vec![
             Series {
                 name: "OpenSearch <lucene> & co".into(),
@@ -292,7 +241,7 @@ mod tests {
                 ],
             },
             Series {
-                name: "Elasticsearch".into(),
+                name: "Elasticsearch\u{7}".into(),
                 points: vec![pt(3.0, 0.95, None), pt(6.5, 0.99, None)],
             },
             Series {
@@ -305,13 +254,30 @@ mod tests {
             "p50 latency (ms)",
             "recall@10",
             &series,
-        );
+        )
+        .unwrap();
+        check_well_formed(&svg);
         assert!(svg.starts_with("<svg"));
         assert!(svg.trim_end().ends_with("</svg>"));
-        assert_eq!(svg.matches("<polyline").count(), 3);
-        assert!(svg.contains("OpenSearch &lt;lucene&gt; &amp; co"));
-        assert!(svg.contains("p50 latency (ms)") && svg.contains(">recall@10<"));
-        check_well_formed(&svg);
+        // Line + legend sample for each series with points; only the legend for the empty one.
+        assert_eq!(series_polylines(&svg, 0), 2);
+        assert_eq!(series_polylines(&svg, 1), 2);
+        assert_eq!(series_polylines(&svg, 2), 1);
+        // One dot per finite point.
+        assert_eq!(svg.matches("<circle").count(), 4);
+        let texts = texts(&svg);
+        for want in [
+            "recall@10 vs latency",
+            "p50 latency (ms)",
+            "recall@10",
+            "ef=100",
+            "ef=10",
+            "OpenSearch &lt;lucene&gt; &amp; co",
+            "Elasticsearch",
+            "empty",
+        ] {
+            assert!(texts.contains(&want), "no text {want:?} in {texts:?}");
+        }
     }
 
     #[test]
@@ -327,9 +293,11 @@ mod tests {
                 points: vec![pt(1e9, -3.0, None), pt(f64::INFINITY, 0.2, None)],
             }],
         ] {
-            let svg = recall_latency_svg("t", "x", "y", &series);
-            assert_eq!(svg.matches("<polyline").count(), series.len());
+            let svg = recall_latency_svg("t", "x", "y", &series).unwrap();
             check_well_formed(&svg);
+            for i in 0..series.len() {
+                assert_eq!(series_polylines(&svg, i), 2, "{svg}");
+            }
         }
     }
 
@@ -339,5 +307,13 @@ mod tests {
         let path = dir.path().join("plot.svg");
         write_recall_latency_svg(&path, "t", "x", "y", &[]).unwrap();
         assert!(std::fs::read_to_string(&path).unwrap().contains("<svg"));
+    }
+
+    #[test]
+    fn an_unwritable_path_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("no-such-dir").join("plot.svg");
+        let err = write_recall_latency_svg(&path, "t", "x", "y", &[]).unwrap_err();
+        assert!(err.to_string().contains("plot.svg"), "{err}");
     }
 }

@@ -1,9 +1,13 @@
 //! Round trips and corruption checks for the store file.
 
+use std::path::{Path, PathBuf};
+
 use serde_json::json;
 use tempfile::TempDir;
 
+use super::writer::tmp_path;
 use super::*;
+use crate::error::Error;
 
 fn write(dir: &TempDir, rows: &[(&str, Vec<f32>)], dims: usize) -> PathBuf {
     let path = dir.path().join("v.sbstore");
