@@ -14,7 +14,10 @@ where
     match tokio::task::spawn_blocking(f).await {
         Ok(result) => result,
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Err(e) => Err(Error::Other(format!("{what} did not finish: {e}"))),
+        Err(e) => Err(Error::StageFailed {
+            stage: what,
+            message: format!("it did not finish: {e}"),
+        }),
     }
 }
 

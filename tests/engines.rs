@@ -1,7 +1,9 @@
 //! The engine contract, one body run against real OpenSearch and real Elasticsearch: create an
 //! index with a 384-dim vector field and text fields, bulk real embeddings, kNN and BM25 queries.
 
-use sembridge::engines::{BulkDoc, Engine, IndexSpec, ItemOutcome, KnnParams, Similarity};
+use sembridge::engines::{
+    BulkDoc, ConnectOptions, Engine, EngineKind, IndexSpec, ItemOutcome, KnnParams, Similarity,
+};
 
 use crate::support;
 
@@ -189,3 +191,20 @@ async fn scores_convert_back_to_the_similarity(
     }
 }
 crate::both_engines!(scores_convert_back_to_the_similarity);
+
+/// An encoded API key (no `:`, the form Elasticsearch hands out) reaches Elasticsearch without
+/// `--engine`: the probe uses a transport that accepts it (these test clusters run without
+/// security, so the key is not checked). OpenSearch, which only takes id:key, says so.
+#[tokio::test]
+async fn an_encoded_api_key_is_probed_with_a_transport_that_takes_it() {
+    let mut opts = ConnectOptions::new(support::engine_url(EngineKind::Elasticsearch));
+    opts.api_key = Some(sembridge::engines::Secret::new("aWQ6a2V5"));
+    let (_, info) = Engine::connect(&opts)
+        .await
+        .expect("Elasticsearch connects");
+    assert_eq!(info.kind, EngineKind::Elasticsearch);
+    opts.url = support::engine_url(EngineKind::OpenSearch);
+    let err = Engine::connect(&opts).await.unwrap_err().to_string();
+    assert!(err.contains("--api-key") && err.contains("id:key"), "{err}");
+    assert!(!err.contains("aWQ6a2V5"), "the key never shows: {err}");
+}

@@ -53,9 +53,16 @@ async fn a_panicking_reader_fails_the_job(engine: &Engine, _info: &EngineInfo) {
         name: "panicking stream".into(),
         docs: Box::new(docs),
     };
-    let err = sembridge::ingest::run(engine, source, store(), options(&index, dir.path()))
+    let mut opts = options(&index, dir.path());
+    let partial = dir.path().join("out.sbv");
+    opts.store = Some(partial.clone());
+    let err = sembridge::ingest::run(engine, source, store(), opts)
         .await
         .expect_err("a reader that died must fail the job, not end it as a success");
+    assert!(
+        !partial.exists(),
+        "a store of part of the corpus must not be put in place"
+    );
     assert!(
         matches!(
             &err,
@@ -192,18 +199,32 @@ async fn field_flags_apply_to_a_detected_csv(engine: &Engine, info: &EngineInfo)
 }
 crate::both_engines!(field_flags_apply_to_a_detected_csv);
 
-/// Without --checkpoint the state goes under $SEMBRIDGE_HOME/ingest (not next to the corpus, a
-/// folder the user meant only to read), and the summary says where.
+/// Without --checkpoint / --dead-letter the state goes under $SEMBRIDGE_HOME/ingest (made when
+/// missing; not next to the corpus, a folder the user meant only to read), and the summary says
+/// where. Two documents the engine refuses (a `year` that is not a number) land in the default
+/// dead-letter file.
 #[test]
-fn the_default_checkpoint_lives_under_sembridge_home() {
+fn the_default_state_files_live_under_sembridge_home() {
     let home = tempfile::tempdir().unwrap();
-    let index = support::unique_index("ckpthome");
-    let url = support::engine_url(sembridge::engines::EngineKind::OpenSearch);
-    let corpus = support::scifact_corpus();
-    let store = support::scifact_store(ModelKind::Int8);
-    let before: Vec<_> = std::fs::read_dir(corpus.parent().unwrap())
-        .unwrap()
+    let data = tempfile::tempdir().unwrap();
+    let corpus = data.path().join("corpus.jsonl");
+    let lines: Vec<String> = scifact_docs(20)
+        .into_iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let d = d.unwrap();
+            let year = match i {
+                7 | 13 => serde_json::json!("not a number"),
+                _ => serde_json::json!(2000 + i),
+            };
+            serde_json::json!({"_id": d.id, "title": d.title, "text": d.text, "metadata": {"year": year}})
+                .to_string()
+        })
         .collect();
+    std::fs::write(&corpus, lines.join("\n")).unwrap();
+    let index = support::unique_index("statehome");
+    let url = support::engine_url(sembridge::engines::EngineKind::OpenSearch);
+    let store = support::scifact_store(ModelKind::Int8);
     let (code, _, err) = support::run_cli_env(
         &[
             "ingest",
@@ -211,31 +232,38 @@ fn the_default_checkpoint_lives_under_sembridge_home() {
             &url,
             "--index",
             &index,
-            "--limit",
-            "50",
             "--corpus",
             corpus.to_str().unwrap(),
             "--vectors-from",
             store.to_str().unwrap(),
         ],
-        &[("SEMBRIDGE_HOME", home.path().to_str().unwrap())],
+        &[(
+            "SEMBRIDGE_HOME",
+            home.path().join("fresh").to_str().unwrap(),
+        )],
     );
-    assert_eq!(code, 0, "{err}");
+    assert_eq!(code, 1, "two documents refused: exit 1\n{err}");
+    let state = home.path().join("fresh").join("ingest");
     let line = err
         .lines()
         .find(|l| l.starts_with("checkpoint: "))
         .expect(&err);
     let path = Path::new(line.trim_start_matches("checkpoint: "));
-    assert!(path.starts_with(home.path().join("ingest")), "{line}");
+    assert!(path.starts_with(&state), "{line}");
     let ckpt = Checkpoint::load(path).unwrap().expect("written");
-    assert!(ckpt.finished && ckpt.done == 50, "{ckpt:?}");
-    let after: Vec<_> = std::fs::read_dir(corpus.parent().unwrap())
-        .unwrap()
-        .collect();
+    assert!(ckpt.finished && ckpt.done == 20, "{ckpt:?}");
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("refused documents and reasons: "))
+        .expect(&err);
+    let dead = Path::new(line.trim_start_matches("refused documents and reasons: "));
+    assert!(dead.starts_with(&state), "{line}");
+    assert_eq!(std::fs::read_to_string(dead).unwrap().lines().count(), 2);
+    let beside: Vec<_> = std::fs::read_dir(data.path()).unwrap().collect();
     assert_eq!(
-        before.len(),
-        after.len(),
-        "nothing written next to the corpus"
+        beside.len(),
+        1,
+        "nothing written next to the corpus: {beside:?}"
     );
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {

@@ -107,7 +107,7 @@ pub struct SearchArgs {
     #[arg(long)]
     pub alpha: Option<f32>,
     /// Similarity of the index's vector field (for converting scores back).
-    #[arg(long, value_enum, default_value_t = Similarity::Cosine)]
+    #[arg(long, value_enum, default_value_t = crate::engines::IndexSpec::new("", 0).similarity)]
     pub similarity: Similarity,
 }
 
@@ -186,6 +186,12 @@ impl ModelArgs {
         };
         Embedder::load(&self.dir(), opts)
     }
+}
+
+/// At least 1, for counts and sizes that cannot be zero (clap names the flag in its error).
+pub fn positive<T: TryFrom<u64> + Clone + Send + Sync + 'static>()
+-> clap::builder::RangedU64ValueParser<T> {
+    clap::builder::RangedU64ValueParser::<T>::new().range(1..)
 }
 
 /// Parse `i/n` (0 <= i < n).

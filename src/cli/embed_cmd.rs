@@ -35,7 +35,7 @@ pub struct EmbedArgs {
     #[arg(long)]
     pub prompt: Option<String>,
     /// Texts per embedding call (progress granularity).
-    #[arg(long, default_value_t = 1024)]
+    #[arg(long, default_value_t = 1024, value_parser = super::args::positive::<usize>())]
     pub chunk: usize,
 }
 
@@ -92,7 +92,7 @@ pub fn run(a: EmbedArgs) -> anyhow::Result<u8> {
     let mut count = 0u64;
     let mut items = items.peekable();
     while items.peek().is_some() {
-        let chunk: Vec<(String, String)> = items.by_ref().take(a.chunk.max(1)).collect();
+        let chunk: Vec<(String, String)> = items.by_ref().take(a.chunk).collect();
         let texts: Vec<&str> = chunk.iter().map(|(_, t)| t.as_str()).collect();
         let vectors = embedder.embed_with_prompt(&texts, prompt.as_deref())?;
         for ((id, _), v) in chunk.iter().zip(&vectors) {

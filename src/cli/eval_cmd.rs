@@ -38,7 +38,7 @@ pub struct EvalArgs {
     pub search: SearchArgs,
     /// Sweep candidates (comma separated, e.g. 10,20,50,100,200) and print ANN recall vs latency
     /// (needs --store).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = super::args::positive::<usize>())]
     pub sweep: Vec<usize>,
     /// Write the sweep's recall-latency plot here (SVG; needs --sweep).
     #[arg(long)]

@@ -5,9 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
-use clap::builder::RangedU64ValueParser;
 
-use super::args::{ConnArgs, ModelArgs, parse_shard};
+use super::args::{ConnArgs, ModelArgs, parse_shard, positive};
 use super::ingest_plan::Vectors;
 use super::{EXIT_OK, EXIT_PARTIAL};
 use crate::engines::spec::{EsIndexType, KnnEngine};
@@ -23,11 +22,6 @@ pub enum FormatArg {
     Csv,
     Tsv,
     Text,
-}
-
-/// At least 1, for counts and sizes that cannot be zero.
-fn positive<T: TryFrom<u64> + Clone + Send + Sync + 'static>() -> RangedU64ValueParser<T> {
-    RangedU64ValueParser::<T>::new().range(1..)
 }
 
 #[derive(Debug, Args)]

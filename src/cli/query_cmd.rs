@@ -8,7 +8,7 @@ use clap::Args;
 use serde_json::{Value, json};
 
 use super::EXIT_OK;
-use super::args::{ConnArgs, ModelArgs, SearchArgs, parse_filter};
+use super::args::{ConnArgs, ModelArgs, SearchArgs, parse_filter, positive};
 use crate::engines::{Engine, Similarity, TermFilter};
 use crate::error::Error;
 use crate::exact::{ExactParams, Store};
@@ -28,7 +28,7 @@ pub struct QueryArgs {
     #[arg(long, value_enum, default_value_t = Mode::Hybrid)]
     pub mode: Mode,
     /// Results to show.
-    #[arg(short, long, default_value_t = 10)]
+    #[arg(short, long, default_value_t = 10, value_parser = positive::<usize>())]
     pub k: usize,
     #[command(flatten)]
     pub search: SearchArgs,
@@ -51,13 +51,17 @@ pub struct ExactArgs {
     /// Vector store written by `sembridge embed` or `ingest --store`.
     #[arg(long)]
     pub store: PathBuf,
-    #[arg(short, long, default_value_t = 10)]
+    /// Results to show.
+    #[arg(short, long, default_value_t = 10, value_parser = positive::<usize>())]
     pub k: usize,
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = ExactParams::default().query_chunk_size, value_parser = positive::<usize>())]
     pub query_chunk_size: usize,
-    #[arg(long, default_value_t = 16_384)]
+    #[arg(long, default_value_t = ExactParams::default().corpus_chunk_size, value_parser = positive::<usize>())]
     pub corpus_chunk_size: usize,
-    /// Dot product instead of cosine.
+    /// Similarity of the search (l2 is reported as the negated squared distance).
+    #[arg(long, value_enum, default_value_t = ExactParams::default().similarity, conflicts_with = "dot")]
+    pub similarity: Similarity,
+    /// Dot product instead of cosine (the same as --similarity dot).
     #[arg(long)]
     pub dot: bool,
     #[arg(long)]
@@ -65,9 +69,6 @@ pub struct ExactArgs {
 }
 
 pub async fn run_query(a: QueryArgs) -> anyhow::Result<u8> {
-    if a.k == 0 {
-        return Err(Error::config("--k", "must be at least 1").into());
-    }
     let mut p = QueryParams::new(&a.index);
     a.search.apply(&mut p)?;
     p.k = a.k;
@@ -112,13 +113,9 @@ pub fn run_exact(a: ExactArgs) -> anyhow::Result<u8> {
     let q = embedder.embed_queries(&[a.text.as_str()])?;
     let params = ExactParams {
         k: a.k,
-        query_chunk_size: a.query_chunk_size.max(1),
-        corpus_chunk_size: a.corpus_chunk_size.max(1),
-        similarity: if a.dot {
-            Similarity::Dot
-        } else {
-            Similarity::Cosine
-        },
+        query_chunk_size: a.query_chunk_size,
+        corpus_chunk_size: a.corpus_chunk_size,
+        similarity: if a.dot { Similarity::Dot } else { a.similarity },
     };
     let started = std::time::Instant::now();
     let hits = crate::exact::search(&store, &q, &params)?.remove(0);

@@ -133,7 +133,18 @@ pub struct SearchResult {
 impl Engine {
     /// Connect, detecting the engine from `GET /` unless `opts.kind` says which.
     pub async fn connect(opts: &ConnectOptions) -> Result<(Engine, EngineInfo)> {
-        let probe = Client::new(opts, EngineKind::OpenSearch)?;
+        // Probe with a transport that accepts the credentials given: only Elasticsearch's takes
+        // an encoded API key (no `:`); the answer to `GET /` then says which engine it is.
+        let encoded_key = opts
+            .api_key
+            .as_ref()
+            .is_some_and(|k| !k.expose().contains(':'));
+        let probe_kind = opts.kind.unwrap_or(if encoded_key {
+            EngineKind::Elasticsearch
+        } else {
+            EngineKind::OpenSearch
+        });
+        let probe = Client::new(opts, probe_kind)?;
         let root = probe.json(Method::Get, "", None).await?;
         let detected = EngineKind::detect(&root).ok_or_else(|| {
             probe.bad_answer(
@@ -141,9 +152,9 @@ impl Engine {
             )
         })?;
         let kind = opts.kind.unwrap_or(detected);
-        let client = match kind {
-            EngineKind::OpenSearch => probe,
-            EngineKind::Elasticsearch => Client::new(opts, EngineKind::Elasticsearch)?,
+        let client = match kind == probe_kind {
+            true => probe,
+            false => Client::new(opts, kind)?,
         };
         let engine = Engine { client };
         let plugins = match kind {

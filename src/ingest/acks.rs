@@ -153,10 +153,16 @@ impl Acks {
 
     /// The end of a job that did not fail: the checkpoint is marked finished.
     pub fn finish(mut self) -> Result<Summary> {
-        self.progress.finish_and_clear();
         self.take_failure()?;
         self.checkpoint.finished = true;
         self.checkpoint.save(&self.checkpoint_path)?;
-        Ok(self.summary)
+        Ok(std::mem::take(&mut self.summary))
+    }
+}
+
+/// However the job ends (an early `?` too), the progress bar does not stay on the screen.
+impl Drop for Acks {
+    fn drop(&mut self) {
+        self.progress.finish_and_clear();
     }
 }

@@ -11,7 +11,7 @@ use super::source::VectorSource;
 use super::stage::Stage;
 use crate::corpus::Doc;
 use crate::error::Result;
-use crate::exact::store::{StoreSummary, StoreWriter};
+use crate::exact::store::StoreWriter;
 
 /// Documents `start..` of the stream with their vectors.
 pub(crate) struct Embedded {
@@ -23,8 +23,9 @@ pub(crate) struct Embedded {
 pub(crate) struct EmbedDone {
     /// Seconds spent producing vectors.
     pub busy_secs: f64,
-    /// The store written alongside (`--store`), when the stream ended normally.
-    pub store: Option<StoreSummary>,
+    /// The store being written alongside (`--store`), all vectors pushed; the job finishes it
+    /// (puts it in place) only when every stage ended well.
+    pub store: Option<StoreWriter>,
 }
 
 pub(crate) struct StoreOutput {
@@ -39,10 +40,10 @@ pub(crate) fn spawn_embedder(
     events: Receiver<ReadEvent>,
     vectors: VectorSource,
     store: Option<StoreOutput>,
-) -> (
+) -> Result<(
     tokio::sync::mpsc::Receiver<Result<Embedded>>,
     Stage<EmbedDone>,
-) {
+)> {
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Embedded>>(2);
     let stage = Stage::spawn("embedder", move || {
         let mut done = EmbedDone {
@@ -96,8 +97,8 @@ pub(crate) fn spawn_embedder(
                 return Ok(done);
             }
         }
-        done.store = writer.map(StoreWriter::finish).transpose()?;
+        done.store = writer;
         Ok(done)
     });
-    (rx, stage)
+    Ok((rx, stage?))
 }

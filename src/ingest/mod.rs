@@ -47,6 +47,7 @@ pub async fn run(
 ) -> Result<Summary> {
     let started = Instant::now();
     check_job(engine, &docs, &vectors, &opts)?;
+    create_parent_dirs(&[&opts.checkpoint, &opts.dead_letter])?;
     opts.spec.dims = vectors.dims();
     let (model_id, store_meta) = vectors.identity(docs.name()).await?;
     opts.spec.model = Some(model_id.clone());
@@ -93,13 +94,13 @@ pub async fn run(
         limit: opts.limit,
         skip: resumed_from,
     };
-    let (read_rx, reader) = spawn_reader(docs.open()?, reader_cfg);
+    let (read_rx, reader) = spawn_reader(docs.open()?, reader_cfg)?;
     let store = opts.store.clone().map(|path| StoreOutput {
         path,
         dims: opts.spec.dims,
         meta: store_meta,
     });
-    let (mut embedded_rx, embedder) = spawn_embedder(read_rx, vectors, store);
+    let (mut embedded_rx, embedder) = spawn_embedder(read_rx, vectors, store)?;
 
     let b = &opts.batching;
     let mut dispatcher =
@@ -142,12 +143,17 @@ pub async fn run(
     // Drain: whatever is in flight completes (or fails) and is checkpointed; nothing is dropped.
     drop(embedded_rx);
     dispatcher.drain(&mut acks).await?;
-    let embed_done = embedder.join();
-    let read_done = reader.join();
+    let embed_done = crate::blocking::run("embedder join", move || Ok(embedder.join())).await?;
+    let read_done = crate::blocking::run("reader join", move || Ok(reader.join())).await?;
     acks.take_failure()?;
-    // A stage that died cut the stream short: the job fails and the checkpoint stays unfinished.
+    // A stage that died cut the stream short: the job fails and the checkpoint stays unfinished
+    // (and a --store being written is not put in place: it would hold part of the corpus).
     let embed_done = embed_done?;
     read_done?;
+    let store = match embed_done.store {
+        Some(writer) => Some(crate::blocking::run("store", move || writer.finish()).await?),
+        None => None,
+    };
 
     dispatcher.ensure_index().await?;
     if opts.refresh {
@@ -155,11 +161,22 @@ pub async fn run(
         acks.summary.count_after = Some(engine.count(&opts.spec.name).await?);
     }
     acks.summary.embed_secs = embed_done.busy_secs;
-    acks.summary.store = embed_done.store.map(|s| s.path);
+    acks.summary.store = store.map(|s| s.path);
     let mut summary = acks.finish()?;
     summary.wall_secs = started.elapsed().as_secs_f64();
     summary.docs_per_sec = (summary.indexed + summary.failed) as f64 / summary.wall_secs.max(1e-9);
     Ok(summary)
+}
+
+/// The folders of the state files (the default ones live under `$SEMBRIDGE_HOME/ingest`), made
+/// before the job starts, so an unwritable place fails it before anything is sent.
+fn create_parent_dirs(paths: &[&std::path::Path]) -> Result<()> {
+    for dir in paths.iter().filter_map(|p| p.parent()) {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// Combinations that cannot work, refused before any I/O.
@@ -216,11 +233,17 @@ async fn resume_point(
         done: 0,
         finished: false,
     };
-    if opts.resume
-        && let Some(previous) = Checkpoint::load(&opts.checkpoint)?
-    {
-        previous.check_same_job(&opts.checkpoint, &checkpoint)?;
-        checkpoint.done = previous.done;
+    if opts.resume {
+        match Checkpoint::load(&opts.checkpoint)? {
+            Some(previous) => {
+                previous.check_same_job(&opts.checkpoint, &checkpoint)?;
+                checkpoint.done = previous.done;
+            }
+            None => tracing::warn!(
+                "--resume: no checkpoint at {}; starting from the first document",
+                opts.checkpoint.display()
+            ),
+        }
     }
     Ok(checkpoint)
 }

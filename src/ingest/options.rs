@@ -84,7 +84,7 @@ impl IngestOptions {
 }
 
 /// Where a job keeps its state unless told: `$SEMBRIDGE_HOME/ingest/INDEX-KEY.checkpoint.json`
-/// and `INDEX-KEY.deadletter.jsonl`, where KEY hashes the corpus' absolute path and the shard.
+/// and `INDEX-KEY.deadletter.jsonl`, where KEY hashes the corpus' canonical path and the shard.
 /// Keyed by path, not content: a rerun of an edited corpus finds its checkpoint, and `--resume`
 /// then refuses it with the reason instead of silently starting over.
 pub fn default_state_files(
@@ -96,7 +96,9 @@ pub fn default_state_files(
     let absolute = if corpus.as_os_str() == "-" {
         PathBuf::from("-")
     } else {
-        std::path::absolute(corpus).unwrap_or_else(|_| corpus.to_path_buf())
+        std::fs::canonicalize(corpus)
+            .or_else(|_| std::path::absolute(corpus))
+            .unwrap_or_else(|_| corpus.to_path_buf())
     };
     let mut hasher = Sha256::new();
     hasher.update(absolute.as_os_str().as_encoded_bytes());

@@ -39,7 +39,7 @@ pub(crate) struct ReaderConfig {
 pub(crate) fn spawn_reader(
     docs: Box<dyn Iterator<Item = Result<Doc>> + Send>,
     cfg: ReaderConfig,
-) -> (Receiver<ReadEvent>, Stage<()>) {
+) -> Result<(Receiver<ReadEvent>, Stage<()>)> {
     let (tx, rx) = sync_channel::<ReadEvent>(4);
     let stage = Stage::spawn("reader", move || {
         let chunk_size = cfg.chunk_size.max(1);
@@ -94,5 +94,5 @@ pub(crate) fn spawn_reader(
         }
         Ok(())
     });
-    (rx, stage)
+    Ok((rx, stage?))
 }

@@ -12,12 +12,18 @@ pub(crate) struct Stage<T> {
 }
 
 impl<T: Send + 'static> Stage<T> {
-    pub fn spawn(name: &'static str, f: impl FnOnce() -> Result<T> + Send + 'static) -> Self {
+    pub fn spawn(
+        name: &'static str,
+        f: impl FnOnce() -> Result<T> + Send + 'static,
+    ) -> Result<Self> {
         let handle = std::thread::Builder::new()
             .name(format!("sembridge-{name}"))
             .spawn(f)
-            .expect("the OS starts a thread");
-        Stage { name, handle }
+            .map_err(|e| Error::StageFailed {
+                stage: name,
+                message: format!("the thread could not start: {e}"),
+            })?;
+        Ok(Stage { name, handle })
     }
 
     /// Wait for the stage. Call it only once the stage's output channel was drained or dropped,
@@ -45,16 +51,20 @@ mod tests {
 
     #[test]
     fn a_panicking_stage_is_an_error_naming_it() {
-        let stage = Stage::spawn("reader", || -> Result<()> { panic!("boom at line 7") });
+        let stage = Stage::spawn("reader", || -> Result<()> { panic!("boom at line 7") }).unwrap();
         let err = stage.join().unwrap_err().to_string();
         assert!(
             err.contains("reader") && err.contains("boom at line 7"),
             "{err}"
         );
-        assert!(matches!(Stage::spawn("embedder", || Ok(3)).join(), Ok(3)));
+        assert!(matches!(
+            Stage::spawn("embedder", || Ok(3)).unwrap().join(),
+            Ok(3)
+        ));
         let failed = Stage::spawn("embedder", || -> Result<()> {
             Err(Error::Other("x".into()))
-        });
+        })
+        .unwrap();
         assert!(matches!(failed.join(), Err(Error::Other(_))));
     }
 }
