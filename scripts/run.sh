@@ -17,8 +17,7 @@ corpus="$REPO_ROOT/data/demo/corpus.jsonl"
 for url in "$("$REPO_ROOT/scripts/engines.sh" url opensearch)" "$("$REPO_ROOT/scripts/engines.sh" url elasticsearch)"; do
   echo
   echo "== ingest $corpus into $url"
-  "$B" ingest --url "$url" --corpus "$corpus" --index sembridge-demo --recreate \
-    --checkpoint "$SEMBRIDGE_HOME/demo.checkpoint.json" --quiet
+  "$B" ingest --url "$url" --corpus "$corpus" --index sembridge-demo --recreate --quiet
   while IFS= read -r line; do
     query="$(printf '%s' "$line" | "$VENV/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["text"])')"
     for mode in hybrid knn bm25; do
