@@ -48,6 +48,8 @@ cp "$SEMBRIDGE_BIN" "$WORK/sembridge-base"
 log "building this checkout (release)"
 (cd "$REPO_ROOT" && touch src/lib.rs && cargo build --release --quiet --bin sembridge)
 cp "$SEMBRIDGE_BIN" "$WORK/sembridge-new"
+cmp -s "$WORK/sembridge-base" "$WORK/sembridge-new" && die "the two builds are the same binary (a stale build?)"
+log "base $(sha256sum <"$WORK/sembridge-base" | cut -c1-12), new $(sha256sum <"$WORK/sembridge-new" | cut -c1-12)"
 
 run() { # run SIDE N: one ingest, its JSON summary plus client CPU into $WORK/SIDE-N.json
   "$PY" - "$WORK/$1-$2.json" "$WORK/sembridge-$1" ingest --url "$URL" --corpus "$CORPUS" \
