@@ -1,6 +1,11 @@
 //! One error type for the library. Variants carry their context (file, line, field, URL, expected
 //! vs got) so messages say what went wrong where, and what to do next. URLs in errors are always
 //! redacted (no user:password) by the code that builds them.
+//!
+//! Each message states its cause once: a variant that wraps another error shows it in its own
+//! text and does not also return it from `source()` (the CLI prints the whole chain, so a cause
+//! in both places would be printed twice; `to_string()` alone must still be complete,
+//! because skipped-record lines and dead letters use it). [`chain`] renders any error that way.
 
 use std::path::PathBuf;
 
@@ -8,11 +13,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{}: {source}", path.display())]
+    /// The cause is in the text, not in `source()` (see the module docs).
+    #[error("{}: {cause}", path.display())]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 
     /// A bad record in an input file (corpus, queries, qrels). `line` is 1-based.
@@ -88,12 +93,9 @@ pub enum Error {
     )]
     NotACorpus { path: PathBuf, bad: u64 },
 
-    /// `--on-error fail` and a bad record: the record's error is the source.
-    #[error("stopped at a bad record (--on-error fail)")]
-    StoppedAtBadRecord {
-        #[source]
-        record: Box<Error>,
-    },
+    /// `--on-error fail` and a bad record: the record's error is in the text (not `source()`).
+    #[error("stopped at a bad record (--on-error fail): {record}")]
+    StoppedAtBadRecord { record: Box<Error> },
 
     /// A pipeline stage (reader, embedder, a bulk task) died without saying why in an error: it
     /// panicked or was cancelled. The job fails; what was acknowledged stays checkpointed.
@@ -108,10 +110,10 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, cause: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            cause,
         }
     }
 
@@ -165,9 +167,61 @@ pub fn is_transient_status(status: u16) -> bool {
     matches!(status, 429 | 502 | 503 | 504)
 }
 
+/// `error: cause: cause`, each cause once: a cause whose text the message already holds (an error
+/// that shows its source in its own Display, as many do) is not repeated. For errors from other
+/// crates (reqwest hides its source) and for the CLI's last word.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = c.source();
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_io_cause_is_stated_once_however_the_error_is_printed() {
+        let e = Error::io(
+            "/tmp/nonexist.jsonl",
+            std::io::Error::from(std::io::ErrorKind::NotFound),
+        );
+        let once = "/tmp/nonexist.jsonl: entity not found";
+        assert_eq!(e.to_string(), once);
+        assert_eq!(format!("{:#}", anyhow::Error::new(e)), once);
+        let stopped = Error::StoppedAtBadRecord {
+            record: Box::new(Error::record("c.jsonl", 3, Some("_id"), "missing")),
+        };
+        let text = "stopped at a bad record (--on-error fail): c.jsonl:3: field `_id`: missing";
+        assert_eq!(stopped.to_string(), text);
+        let wrapped = anyhow::Error::new(stopped).context("ingest stopped");
+        assert_eq!(format!("{wrapped:#}"), format!("ingest stopped: {text}"));
+        assert_eq!(chain(wrapped.as_ref()), format!("ingest stopped: {text}"));
+    }
+
+    #[test]
+    fn chain_skips_a_cause_already_in_the_text() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("reading x: {0}")]
+        struct Both(#[source] std::io::Error);
+        let e = Both(std::io::Error::other("disk on fire"));
+        assert_eq!(
+            format!(
+                "{:#}",
+                anyhow::Error::new(Both(std::io::Error::other("disk on fire")))
+            ),
+            "reading x: disk on fire: disk on fire"
+        );
+        assert_eq!(chain(&e), "reading x: disk on fire");
+    }
 
     #[test]
     fn a_bad_answer_is_not_transient() {

@@ -1,11 +1,12 @@
 //! Flags shared by several subcommands: how to reach the engine, which model to load, how to
-//! search.
+//! search; and the one check of a path flag that every command makes before it reads or writes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Args;
 
+use crate::corpus::{CorpusFormat, KNOWN_EXTENSIONS};
 use crate::embed::{EmbedOptions, Embedder, OptLevel};
 use crate::engines::{ConnectOptions, EngineKind, Secret, Similarity};
 use crate::error::{Error, Result};
@@ -71,13 +72,8 @@ impl ClientArgs {
         if self.timeout == 0 {
             return Err(Error::config("--timeout", "must be at least 1 second"));
         }
-        if let Some(p) = &self.ca_cert
-            && !p.is_file()
-        {
-            return Err(Error::config(
-                "--ca-cert",
-                format!("{} is not a file", p.display()),
-            ));
+        if let Some(p) = &self.ca_cert {
+            check_file("--ca-cert", p)?;
         }
         Ok(ConnectOptions {
             url: url.to_owned(),
@@ -171,6 +167,9 @@ impl ModelArgs {
     }
 
     pub fn load(&self) -> Result<Embedder> {
+        if let Some(dir) = &self.model {
+            check_dir("--model", dir)?;
+        }
         if self.token_budget == 0 {
             return Err(Error::config("--token-budget", "must be positive"));
         }
@@ -186,6 +185,70 @@ impl ModelArgs {
         };
         Embedder::load(&self.dir(), opts)
     }
+}
+
+/// An input file flag: `path` must be a file. The message names the flag and the path as typed.
+pub fn check_file(flag: &str, path: &Path) -> Result<()> {
+    if path.is_file() {
+        return Ok(());
+    }
+    let why = if path.is_dir() {
+        "is a folder, not a file"
+    } else if path.exists() {
+        "is not a file"
+    } else {
+        "does not exist"
+    };
+    Err(Error::config(flag, format!("{} {why}", path.display())))
+}
+
+/// A folder flag (`--model`): `path` must be a folder. The message names the flag and the path.
+pub fn check_dir(flag: &str, path: &Path) -> Result<()> {
+    if path.is_dir() {
+        return Ok(());
+    }
+    let why = if path.exists() {
+        "is not a folder"
+    } else {
+        "does not exist"
+    };
+    Err(Error::config(flag, format!("{} {why}", path.display())))
+}
+
+/// An output file flag: its folder must exist (a typo should not become a new folder) and the
+/// path must not be a folder. The message names the flag and the path as typed.
+pub fn check_output(flag: &str, path: &Path) -> Result<()> {
+    if path.is_dir() {
+        return Err(Error::config(
+            flag,
+            format!("{} is a folder, not a file", path.display()),
+        ));
+    }
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) if !dir.is_dir() => Err(Error::config(
+            flag,
+            format!(
+                "{}: the folder {} does not exist",
+                path.display(),
+                dir.display()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The corpus format told by `path`'s extension, for the commands that have no `--format`
+/// (`embed`, `exact --corpus`): the error names their `flag`, not a `--format` they lack.
+pub fn detect_format(flag: &str, path: &Path) -> Result<CorpusFormat> {
+    CorpusFormat::from_extension(path).ok_or_else(|| {
+        Error::config(
+            flag,
+            format!(
+                "cannot tell the format of {} from its extension (known: {KNOWN_EXTENSIONS})",
+                path.display()
+            ),
+        )
+    })
 }
 
 /// At least 1, for counts and sizes that cannot be zero (clap names the flag in its error).
@@ -256,6 +319,40 @@ mod tests {
         assert_eq!(err.to_string(), "invalid --alpha: -0.1 is not in [0, 1]");
         let err = parse(&["--rrf-k", "NaN"]).search.apply(&mut p).unwrap_err();
         assert!(err.to_string().starts_with("invalid --rrf-k:"), "{err}");
+    }
+
+    #[test]
+    fn path_checks_name_the_flag_and_the_path_as_typed() {
+        let dir = env!("CARGO_MANIFEST_DIR");
+        let file = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+        check_file("--input", Path::new(file)).unwrap();
+        let msg = |r: Result<()>| r.unwrap_err().to_string();
+        assert_eq!(
+            msg(check_file("--qrels", Path::new("/nonexistent"))),
+            "invalid --qrels: /nonexistent does not exist"
+        );
+        assert_eq!(
+            msg(check_file("--store", Path::new(dir))),
+            format!("invalid --store: {dir} is a folder, not a file")
+        );
+        check_dir("--model", Path::new(dir)).unwrap();
+        assert_eq!(
+            msg(check_dir("--model", Path::new(file))),
+            format!("invalid --model: {file} is not a folder")
+        );
+        check_output("--output", Path::new("x.sbv")).unwrap();
+        check_output("--output", Path::new(&format!("{dir}/new.sbv"))).unwrap();
+        assert_eq!(
+            msg(check_output(
+                "--output",
+                Path::new("/nonexistent-dir/x.sbv")
+            )),
+            "invalid --output: /nonexistent-dir/x.sbv: the folder /nonexistent-dir does not exist"
+        );
+        assert_eq!(
+            msg(check_output("--plot", Path::new(dir))),
+            format!("invalid --plot: {dir} is a folder, not a file")
+        );
     }
 
     #[test]

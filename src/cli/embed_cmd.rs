@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::args::ModelArgs;
+use super::args::{ModelArgs, check_file, check_output, detect_format};
 use super::{EXIT_OK, EXIT_PARTIAL};
-use crate::corpus::{CorpusFormat, CorpusReader, Doc, read_queries};
+use crate::corpus::{CorpusReader, Doc, read_queries};
 use crate::embed::Role;
 use crate::error::Error;
 use crate::exact::StoreWriter;
@@ -40,6 +40,13 @@ pub struct EmbedArgs {
 }
 
 pub fn run(a: EmbedArgs) -> anyhow::Result<u8> {
+    check_file("--input", &a.input)?;
+    check_output("--output", &a.output)?;
+    let format = if a.queries {
+        None
+    } else {
+        Some(detect_format("--input", &a.input)?)
+    };
     let embedder = a.model.load()?;
     let role = if a.queries {
         Role::Query
@@ -63,7 +70,7 @@ pub fn run(a: EmbedArgs) -> anyhow::Result<u8> {
         let n = queries.len() as u64;
         (Box::new(queries.into_iter().map(|q| (q.id, q.text))), n)
     } else {
-        let reader = CorpusReader::open(&a.input, None::<CorpusFormat>)?;
+        let reader = CorpusReader::open(&a.input, format)?;
         let skipped = &mut skipped;
         let fatal = &mut fatal;
         let docs = reader.filter_map(move |r| match r {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use clap::Args;
 
 use super::EXIT_OK;
-use super::args::{ConnArgs, ModelArgs, SearchArgs};
+use super::args::{ConnArgs, ModelArgs, SearchArgs, check_file, check_output};
 use crate::corpus::{read_qrels, read_queries};
 use crate::engines::Engine;
 use crate::error::{Error, Result};
@@ -64,19 +64,13 @@ impl EvalArgs {
                 "needs --sweep (the plot shows the sweep's recall against latency)",
             ));
         }
-        for (flag, path) in [
-            ("--queries", Some(&self.queries)),
-            ("--qrels", Some(&self.qrels)),
-            ("--store", self.store.as_ref()),
-        ] {
-            if let Some(path) = path
-                && !path.is_file()
-            {
-                return Err(Error::config(
-                    flag,
-                    format!("{} is not a file", path.display()),
-                ));
-            }
+        check_file("--queries", &self.queries)?;
+        check_file("--qrels", &self.qrels)?;
+        if let Some(p) = &self.store {
+            check_file("--store", p)?;
+        }
+        if let Some(p) = &self.plot {
+            check_output("--plot", p)?;
         }
         let mut q = QueryParams::new(&self.index);
         self.search.apply(&mut q)?;
@@ -208,7 +202,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "invalid --qrels: /nonexistent/qrels.tsv is not a file"
+            "invalid --qrels: /nonexistent/qrels.tsv does not exist"
         );
         let dir = env!("CARGO_MANIFEST_DIR");
         assert_eq!(refused(&["--queries", dir]).0, "--queries");

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::args::ModelArgs;
+use super::args::{ModelArgs, check_file, check_output};
 use super::ingest_cmd::{FormatArg, IngestArgs};
 use crate::corpus::CorpusFormat;
 use crate::engines::{ConnectOptions, IndexSpec};
@@ -63,7 +63,7 @@ impl IngestArgs {
             ("--store", &self.store),
         ] {
             if let Some(p) = path {
-                check_parent(flag, p)?;
+                check_output(flag, p)?;
             }
         }
         let conn = self.conn.options()?;
@@ -122,32 +122,6 @@ fn check_index_name(index: &str) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-fn check_file(flag: &str, path: &Path) -> Result<()> {
-    if path.is_file() {
-        Ok(())
-    } else {
-        Err(Error::config(
-            flag,
-            format!("{} is not a file", path.display()),
-        ))
-    }
-}
-
-/// An output file's folder must exist (a typo should not become a new folder).
-fn check_parent(flag: &str, path: &Path) -> Result<()> {
-    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        Some(dir) if !dir.is_dir() => Err(Error::config(
-            flag,
-            format!(
-                "{}: the folder {} does not exist",
-                path.display(),
-                dir.display()
-            ),
-        )),
-        _ => Ok(()),
-    }
 }
 
 const FIELD_FLAGS: [&str; 3] = ["--id-field", "--text-field", "--title-field"];

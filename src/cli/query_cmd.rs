@@ -1,16 +1,21 @@
 //! `sembridge query` (bm25 | knn | hybrid against an engine) and `sembridge exact` (brute force
-//! over a local vector store): the same table or JSON out of both.
+//! over a local vector store): the same table or JSON out of both. A store holds ids and vectors,
+//! no texts: `exact` shows the text column only when `--corpus` says where the texts are.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::Args;
 use serde_json::{Value, json};
 
 use super::EXIT_OK;
-use super::args::{ConnArgs, ModelArgs, SearchArgs, parse_filter, positive};
+use super::args::{
+    ConnArgs, ModelArgs, SearchArgs, check_file, detect_format, parse_filter, positive,
+};
+use crate::corpus::{CorpusFormat, CorpusReader};
 use crate::engines::{Engine, Similarity, TermFilter};
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::exact::{ExactParams, Store};
 use crate::hit::Hit;
 use crate::query::{Mode, QueryParams};
@@ -51,6 +56,11 @@ pub struct ExactArgs {
     /// Vector store written by `sembridge embed` or `ingest --store`.
     #[arg(long)]
     pub store: PathBuf,
+    /// The corpus the store was made from (format told by the extension, as `embed` does): show
+    /// the hits' titles and texts. Without it only rank, id and score are shown (a store holds
+    /// no texts).
+    #[arg(long)]
+    pub corpus: Option<PathBuf>,
     /// Results to show.
     #[arg(short, long, default_value_t = 10, value_parser = positive::<usize>())]
     pub k: usize,
@@ -84,7 +94,7 @@ pub async fn run_query(a: QueryArgs) -> anyhow::Result<u8> {
     let out = crate::query::run(&engine, embedder.as_ref(), &a.text, None, a.mode, &p).await?;
     print_hits(
         &out.hits,
-        &out.sources,
+        Some(&out.sources),
         a.json,
         &format!(
             "{} on {} `{}`: engine took {} ms, client {:.1} ms (embedding {:.1} ms)",
@@ -100,6 +110,14 @@ pub async fn run_query(a: QueryArgs) -> anyhow::Result<u8> {
 }
 
 pub fn run_exact(a: ExactArgs) -> anyhow::Result<u8> {
+    check_file("--store", &a.store)?;
+    let corpus = match &a.corpus {
+        Some(p) => {
+            check_file("--corpus", p)?;
+            Some((p.as_path(), detect_format("--corpus", p)?))
+        }
+        None => None,
+    };
     let store = Store::open(&a.store)?;
     let embedder = a.model.load()?;
     if embedder.dims() != store.dims() {
@@ -120,14 +138,51 @@ pub fn run_exact(a: ExactArgs) -> anyhow::Result<u8> {
     let started = std::time::Instant::now();
     let hits = crate::exact::search(&store, &q, &params)?.remove(0);
     let secs = started.elapsed().as_secs_f64();
-    let sources = vec![Value::Null; hits.len()];
+    let sources = match corpus {
+        Some((path, format)) => Some(sources_from_corpus(path, format, &hits)?),
+        None => None,
+    };
     print_hits(
         &hits,
-        &sources,
+        sources.as_deref(),
         a.json,
         &format!("exact over {} vectors in {:.2} ms", store.len(), secs * 1e3),
     );
     Ok(EXIT_OK)
+}
+
+/// The title and text of each hit, read from `corpus` in one pass that keeps only the hits' ids
+/// and stops when all are found. Bad records are passed over (the corpus is only looked up); a
+/// hit the corpus lacks gets no text and a warning.
+fn sources_from_corpus(corpus: &Path, format: CorpusFormat, hits: &[Hit]) -> Result<Vec<Value>> {
+    let mut wanted: HashMap<&str, Option<Value>> =
+        hits.iter().map(|h| (h.doc_id.as_str(), None)).collect();
+    let mut missing = wanted.len();
+    for doc in CorpusReader::open(corpus, Some(format))? {
+        let doc = match doc {
+            Ok(d) => d,
+            Err(Error::Record { .. }) => continue,
+            Err(e) => return Err(e),
+        };
+        if let Some(slot @ None) = wanted.get_mut(doc.id.as_str()) {
+            *slot = Some(json!({"title": doc.title, "text": doc.text}));
+            missing -= 1;
+            if missing == 0 {
+                break;
+            }
+        }
+    }
+    if missing > 0 {
+        eprintln!(
+            "warning: {missing} of the {} hits are not in {} (was the store made from another corpus?)",
+            hits.len(),
+            corpus.display()
+        );
+    }
+    Ok(hits
+        .iter()
+        .map(|h| wanted[h.doc_id.as_str()].clone().unwrap_or(Value::Null))
+        .collect())
 }
 
 fn snippet(source: &Value) -> String {
@@ -142,13 +197,21 @@ fn snippet(source: &Value) -> String {
     crate::engines::bulk::truncate(&one_line, 90)
 }
 
-fn print_hits(hits: &[Hit], sources: &[Value], as_json: bool, header: &str) {
+/// The hits as a table (rank, id, score, and a text column when there are `sources`) or JSON
+/// (with `title` and `text` when there are `sources`).
+fn print_hits(hits: &[Hit], sources: Option<&[Value]>, as_json: bool, header: &str) {
     if as_json {
         let rows: Vec<Value> = hits
             .iter()
-            .zip(sources)
             .enumerate()
-            .map(|(i, (h, s))| json!({"rank": i + 1, "id": h.doc_id, "score": h.score, "title": s.get("title"), "text": s.get("text")}))
+            .map(|(i, h)| {
+                let mut row = json!({"rank": i + 1, "id": h.doc_id, "score": h.score});
+                if let Some(s) = sources.and_then(|s| s.get(i)) {
+                    row["title"] = s.get("title").cloned().unwrap_or(Value::Null);
+                    row["text"] = s.get("text").cloned().unwrap_or(Value::Null);
+                }
+                row
+            })
             .collect();
         println!(
             "{}",
@@ -157,14 +220,19 @@ fn print_hits(hits: &[Hit], sources: &[Value], as_json: bool, header: &str) {
         return;
     }
     println!("{header}");
-    println!("{:>4}  {:<24} {:>9}  text", "rank", "id", "score");
-    for (i, (h, s)) in hits.iter().zip(sources).enumerate() {
+    let text_column = if sources.is_some() { "  text" } else { "" };
+    println!("{:>4}  {:<24} {:>9}{text_column}", "rank", "id", "score");
+    for (i, h) in hits.iter().enumerate() {
+        let text = sources
+            .and_then(|s| s.get(i))
+            .map(|s| format!("  {}", snippet(s)))
+            .unwrap_or_default();
         println!(
-            "{:>4}  {:<24} {:>9.4}  {}",
+            "{:>4}  {:<24} {:>9.4}{}",
             i + 1,
             crate::engines::bulk::truncate(&h.doc_id, 24),
             h.score,
-            snippet(s)
+            text.trim_end()
         );
     }
 }

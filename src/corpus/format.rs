@@ -32,6 +32,9 @@ pub enum CorpusFormat {
     Text,
 }
 
+/// The extensions [`CorpusFormat::detect`] knows, for messages.
+pub const KNOWN_EXTENSIONS: &str = ".jsonl, .json, .ndjson, .csv, .tsv, .txt";
+
 impl CorpusFormat {
     /// CSV with the BEIR column names `_id`, `text`, `title`.
     pub fn csv(delimiter: u8) -> Self {
@@ -46,26 +49,33 @@ impl CorpusFormat {
     /// Tells the format from the extension: `.jsonl`/`.json`/`.ndjson` BEIR JSONL, `.csv` comma,
     /// `.tsv` tab, `.txt` one document per line. `-` (stdin) is read as BEIR JSONL.
     pub fn detect(path: &Path) -> Result<Self> {
+        Self::from_extension(path).ok_or_else(|| {
+            Error::config(
+                "--format",
+                format!(
+                    "cannot tell the format of {} from its extension (known: {KNOWN_EXTENSIONS}); \
+                     name it with --format",
+                    path.display()
+                ),
+            )
+        })
+    }
+
+    /// [`CorpusFormat::detect`] without the error: `None` for an extension it does not know.
+    pub fn from_extension(path: &Path) -> Option<Self> {
         if path.as_os_str() == "-" {
-            return Ok(CorpusFormat::Beir);
+            return Some(CorpusFormat::Beir);
         }
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase);
         match ext.as_deref() {
-            Some("jsonl" | "json" | "ndjson") => Ok(CorpusFormat::Beir),
-            Some("csv") => Ok(CorpusFormat::csv(b',')),
-            Some("tsv") => Ok(CorpusFormat::csv(b'\t')),
-            Some("txt") => Ok(CorpusFormat::Text),
-            _ => Err(Error::config(
-                "--format",
-                format!(
-                    "cannot tell the format of {} from its extension (known: .jsonl, .json, .csv, \
-                     .tsv, .txt); name it with --format",
-                    path.display()
-                ),
-            )),
+            Some("jsonl" | "json" | "ndjson") => Some(CorpusFormat::Beir),
+            Some("csv") => Some(CorpusFormat::csv(b',')),
+            Some("tsv") => Some(CorpusFormat::csv(b'\t')),
+            Some("txt") => Some(CorpusFormat::Text),
+            _ => None,
         }
     }
 

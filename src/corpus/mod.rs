@@ -20,7 +20,7 @@ mod tests;
 use std::collections::BTreeMap;
 
 pub use beir::{read_qrels, read_queries};
-pub use format::CorpusFormat;
+pub use format::{CorpusFormat, KNOWN_EXTENSIONS};
 pub use reader::CorpusReader;
 pub use shard::{corpus_fingerprint, shard_of};
 

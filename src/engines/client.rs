@@ -138,7 +138,7 @@ impl Client {
     }
 
     fn unreachable(&self, e: &dyn std::error::Error, timeout: bool) -> Error {
-        let mut message = self.scrub(&error_chain(e));
+        let mut message = self.scrub(&crate::error::chain(e));
         if timeout {
             message = format!(
                 "timed out after {:?} ({message}); a busy cluster may need a larger --timeout",
@@ -297,21 +297,6 @@ fn tls_hint(chain: &str) -> &'static str {
         "; check --url (http:// if the engine does not use TLS), and --ca-cert for a certificate \
          signed by your own CA"
     }
-}
-
-/// `error: cause: cause` for errors whose Display hides the source (reqwest does).
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let text = c.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        cause = c.source();
-    }
-    out
 }
 
 #[cfg(test)]

@@ -39,14 +39,15 @@ impl Checkpoint {
         }
     }
 
-    /// Write to `path.tmp`, then rename (creating the folder, e.g. the default state folder): a crash leaves the old or the new checkpoint, never half.
+    /// Write to `path.tmp`, then rename (creating the folder, e.g. the default state folder): a crash
+    /// leaves the old or the new checkpoint, never half. Errors name `path`, not the temporary file.
     pub fn save(&self, path: &Path) -> Result<()> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
         let tmp = PathBuf::from(format!("{}.tmp", path.display()));
         let body = serde_json::to_vec_pretty(self).expect("checkpoint serializes");
-        std::fs::write(&tmp, body).map_err(|e| Error::io(&tmp, e))?;
+        std::fs::write(&tmp, body).map_err(|e| Error::io(path, e))?;
         std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
     }
 

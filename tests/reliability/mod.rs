@@ -8,6 +8,7 @@
 mod bad_inputs;
 mod dead_letter;
 mod faults;
+mod messages;
 mod secrets;
 
 use std::path::{Path, PathBuf};

@@ -90,6 +90,30 @@ fn writer_rejects_bad_input_and_cleans_up() {
 }
 
 #[test]
+fn writer_errors_name_the_path_asked_for_not_the_temporary_file() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("no-such-folder").join("v.sbv");
+    let err = StoreWriter::create(&path, 2, json!({}))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains(&path.display().to_string()), "{err}");
+    assert!(
+        err.contains("does not exist") && !err.contains("v.sbv.tmp"),
+        "{err}"
+    );
+    // A path the writer cannot create (a folder stands where the temporary file would go).
+    let path = dir.path().join("busy.sbv");
+    std::fs::create_dir(tmp_path(&path)).unwrap();
+    let err = StoreWriter::create(&path, 2, json!({}))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.starts_with(&path.display().to_string()), "{err}");
+    assert!(!err.contains("busy.sbv.tmp"), "{err}");
+}
+
+#[test]
 fn corrupt_files_are_errors_naming_the_path() {
     let dir = TempDir::new().unwrap();
     let path = write(&dir, &[("a", vec![1.0, 2.0]), ("b", vec![3.0, 4.0])], 2);

@@ -1,5 +1,6 @@
 //! The streaming writer of a vector store: rows go to `PATH.tmp` as they come, ids and meta at the
-//! end, then the header is patched, the file fsynced and renamed onto `PATH`.
+//! end, then the header is patched, the file fsynced and renamed onto `PATH`. Errors name `PATH`,
+//! the file the caller asked for, never the temporary one.
 
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -47,11 +48,19 @@ impl StoreWriter {
         if dims == 0 {
             return Err(Error::store(path, "dims must be > 0"));
         }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+            && !dir.is_dir()
+        {
+            return Err(Error::store(
+                path,
+                format!("the folder {} does not exist", dir.display()),
+            ));
+        }
         let tmp = tmp_path(path);
-        let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        let file = File::create(&tmp).map_err(|e| Error::io(path, e))?;
         let mut out = BufWriter::with_capacity(1 << 20, file);
         out.write_all(&[0u8; HEADER_LEN])
-            .map_err(|e| Error::io(&tmp, e))?;
+            .map_err(|e| Error::io(path, e))?;
         Ok(StoreWriter {
             path: path.to_owned(),
             tmp,
@@ -109,7 +118,7 @@ impl StoreWriter {
         }
         let out = self.out.as_mut().expect("writer is open until finish");
         out.write_all(&self.buf)
-            .map_err(|e| Error::io(&self.tmp, e))?;
+            .map_err(|e| Error::io(&self.path, e))?;
         self.seen.insert(id.to_owned());
         self.ids.push(id.to_owned());
         Ok(())
@@ -118,7 +127,8 @@ impl StoreWriter {
     /// Write ids and meta, patch the header, fsync and atomically rename onto the final path.
     pub fn finish(mut self) -> Result<StoreSummary> {
         let tmp = self.tmp.clone();
-        let io = |e| Error::io(&tmp, e);
+        let path = self.path.clone();
+        let io = |e| Error::io(&path, e);
         let mut out = self.out.take().expect("writer is open until finish");
         let count = self.ids.len() as u64;
         let ids_offset = HEADER_LEN as u64 + count * self.dims as u64 * 4;
