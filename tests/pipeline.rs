@@ -271,3 +271,36 @@ fn the_default_state_files_live_under_sembridge_home() {
         engine.delete_index(&index).await.unwrap();
     });
 }
+
+/// A bad record before the resume point was reported by the run that passed it: `--resume`
+/// neither reports nor counts it again (it used to, and so exited 1 on a clean continuation).
+async fn a_resume_does_not_count_old_bad_records_again(engine: &Engine, info: &EngineInfo) {
+    let index = support::unique_index("resumebad");
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus.jsonl");
+    let mut lines: Vec<String> = scifact_docs(300)
+        .into_iter()
+        .map(|d| {
+            let d = d.unwrap();
+            serde_json::json!({"_id": d.id, "title": d.title, "text": d.text}).to_string()
+        })
+        .collect();
+    lines.insert(10, r#"{"_id": "no-text"}"#.into());
+    std::fs::write(&corpus, lines.join("\n")).unwrap();
+    let (code, summary, err) =
+        support::ingest(&info.url, &index, &corpus, dir.path(), &["--limit", "100"]);
+    assert_eq!(
+        (code, &summary["skipped"]),
+        (1, &serde_json::json!(1)),
+        "{err}"
+    );
+    let (code, summary, err) =
+        support::ingest(&info.url, &index, &corpus, dir.path(), &["--resume"]);
+    assert_eq!(code, 0, "nothing new was skipped: exit 0\n{err}");
+    assert_eq!(summary["resumed_from"], 100, "{summary}");
+    assert_eq!(summary["skipped"], 0, "{summary}");
+    assert_eq!(summary["indexed"], 200, "{summary}");
+    assert_eq!(engine.count(&index).await.unwrap(), 300);
+    engine.delete_index(&index).await.unwrap();
+}
+crate::both_engines!(a_resume_does_not_count_old_bad_records_again);

@@ -75,6 +75,11 @@ pub(crate) fn spawn_reader(
                 }
                 Err(e) => {
                     let fatal = matches!(e, Error::Io { .. });
+                    // A bad record before the resume point was reported (and counted) by the
+                    // run that got there: a resume does not report it again.
+                    if !fatal && seq < cfg.skip {
+                        continue;
+                    }
                     if tx.send(ReadEvent::Bad(e)).is_err() || fatal {
                         return Ok(());
                     }
