@@ -27,7 +27,7 @@ use self::acks::{AckPaths, Acks};
 use self::batch::Batcher;
 use self::checkpoint::Checkpoint;
 use self::dispatch::Dispatcher;
-use self::embedder::{StoreOutput, spawn_embedder};
+use self::embedder::{Embedded, StoreOutput, spawn_embedder};
 pub use self::index::{IndexSetup, apply_index_setup, plan_index};
 pub use self::options::{Batching, IngestOptions, OnError, Skipped, Summary, default_state_files};
 pub use self::progress::count_lines;
@@ -106,40 +106,14 @@ pub async fn run(
     let mut dispatcher =
         Dispatcher::new(engine, &opts.spec, opts.retry.clone(), b.concurrency, setup);
     let mut batcher = Batcher::new(&opts.spec.name, b.bulk_docs, b.bulk_bytes, resumed_from);
-    'stream: while let Some(msg) = embedded_rx.recv().await {
-        let embedded = match msg {
-            Ok(e) => e,
-            Err(e @ Error::Record { .. }) => {
-                acks.bad_record(e, opts.on_error);
-                match acks.failed() {
-                    true => break,
-                    false => continue,
-                }
-            }
-            Err(e) => {
-                acks.fail(e);
-                break;
-            }
-        };
-        acks.summary.read += embedded.docs.len() as u64;
-        batcher.check_contiguous(embedded.start);
-        let mut ready = Vec::new();
-        for (doc, vector) in embedded.docs {
-            ready.extend(batcher.push(doc, vector));
-        }
-        for request in ready {
-            if !dispatcher.send(request, &mut acks).await? {
-                break 'stream;
-            }
-        }
-    }
-    // End of the stream (or a stop): the last partial request goes out too, unless a failure
-    // stopped the job (its documents stay unacknowledged, so a resume sends them).
-    if !acks.failed()
-        && let Some(request) = batcher.finish()
-    {
-        dispatcher.send(request, &mut acks).await?;
-    }
+    stream(
+        &mut embedded_rx,
+        &mut batcher,
+        &mut dispatcher,
+        &mut acks,
+        opts.on_error,
+    )
+    .await?;
     // Drain: whatever is in flight completes (or fails) and is checkpointed; nothing is dropped.
     drop(embedded_rx);
     dispatcher.drain(&mut acks).await?;
@@ -166,6 +140,51 @@ pub async fn run(
     summary.wall_secs = started.elapsed().as_secs_f64();
     summary.docs_per_sec = (summary.indexed + summary.failed) as f64 / summary.wall_secs.max(1e-9);
     Ok(summary)
+}
+
+/// Stage 3's loop: embedded documents into bulk requests, sent as they fill, until the stream
+/// ends or a failure stops the job; then the last partial request (unless stopped: its documents
+/// stay unacknowledged, so a resume sends them).
+async fn stream(
+    embedded_rx: &mut tokio::sync::mpsc::Receiver<Result<Embedded>>,
+    batcher: &mut Batcher,
+    dispatcher: &mut Dispatcher<'_>,
+    acks: &mut Acks,
+    on_error: OnError,
+) -> Result<()> {
+    while let Some(msg) = embedded_rx.recv().await {
+        let embedded = match msg {
+            Ok(e) => e,
+            Err(e @ Error::Record { .. }) => {
+                acks.bad_record(e, on_error);
+                match acks.failed() {
+                    true => break,
+                    false => continue,
+                }
+            }
+            Err(e) => {
+                acks.fail(e);
+                break;
+            }
+        };
+        acks.summary.read += embedded.docs.len() as u64;
+        batcher.check_contiguous(embedded.start);
+        let mut ready = Vec::new();
+        for (doc, vector) in embedded.docs {
+            ready.extend(batcher.push(doc, vector));
+        }
+        for request in ready {
+            if !dispatcher.send(request, acks).await? {
+                return Ok(());
+            }
+        }
+    }
+    if !acks.failed()
+        && let Some(request) = batcher.finish()
+    {
+        dispatcher.send(request, acks).await?;
+    }
+    Ok(())
 }
 
 /// The folders of the state files (the default ones live under `$SEMBRIDGE_HOME/ingest`), made
