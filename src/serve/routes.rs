@@ -160,7 +160,9 @@ async fn search(s: &ServeState, pairs: Vec<(String, String)>) -> Result<Json<Val
     })))
 }
 
-type Found = (Vec<Hit>, Vec<Value>, f64, Duration);
+/// Hits, their sources, `took_ms` (the engine's integer ms; exact: the search's fractional ms),
+/// model time.
+type Found = (Vec<Hit>, Vec<Value>, Value, Duration);
 
 async fn run_search(s: &ServeState, req: &SearchRequest) -> Result<Found, ApiError> {
     match req.mode {
@@ -174,7 +176,7 @@ async fn run_search(s: &ServeState, req: &SearchRequest) -> Result<Found, ApiErr
                 &req.params,
             )
             .await?;
-            Ok((out.hits, out.sources, out.took_ms as f64, out.embed))
+            Ok((out.hits, out.sources, json!(out.took_ms), out.embed))
         }
         SearchMode::Exact => {
             let Some((store, _)) = &s.store else {
@@ -202,7 +204,7 @@ async fn run_search(s: &ServeState, req: &SearchRequest) -> Result<Found, ApiErr
                 Ok((hits.remove(0), started.elapsed()))
             })
             .await?;
-            Ok((hits, Vec::new(), ms(took), embed))
+            Ok((hits, Vec::new(), json!(ms(took)), embed))
         }
     }
 }
