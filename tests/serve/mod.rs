@@ -1,5 +1,6 @@
 //! `sembridge serve` over HTTP: the real binary on a free port, in front of an index ingested by
 //! the test on each real engine; every endpoint called with a plain HTTP client (reqwest).
+mod browser;
 mod endpoints;
 mod faults;
 
