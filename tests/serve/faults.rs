@@ -1,6 +1,7 @@
 //! `sembridge serve` when things go wrong: the engine goes away behind the fault-injecting proxy
 //! (503 with the reason, `/healthz` 503, then recovery when it is back: the shared engines are
-//! never stopped), and a server with every slot busy answers 503 at once instead of queueing.
+//! never stopped), a server with every slot busy answers 503 at once instead of queueing, a slow
+//! engine gets 504, and SIGTERM lets the requests in flight finish.
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -116,3 +117,52 @@ async fn serve_sheds_load_when_full(engine: &Engine, info: &EngineInfo) {
     engine.delete_index(&index).await.unwrap();
 }
 crate::both_engines!(serve_sheds_load_when_full);
+
+/// A slow engine (the proxy holds each request back): past `--request-timeout` the answer is 504
+/// JSON naming the flag; a request in flight when SIGTERM arrives still gets its answer, then the
+/// server exits 0.
+async fn serve_times_out_and_drains_on_sigterm(engine: &Engine, info: &EngineInfo) {
+    let (index, _dir) = ingest_head(&info.url, "serve-slow", 200);
+    let proxy = Proxy::start(&info.url);
+    let server = ServeProcess::start(&proxy.url, &index, &["--request-timeout", "1"]);
+    let search = format!(
+        "{}/search?{}",
+        server.url,
+        query_string(&[("q", QUERY), ("mode", "bm25")])
+    );
+    proxy.faults.delay_ms.store(2500, Ordering::SeqCst);
+    let started = Instant::now();
+    let (status, answer) = get(&search).await;
+    assert_eq!(status, 504, "{answer}");
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("--request-timeout"),
+        "{answer}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(2400),
+        "{:?}",
+        started.elapsed()
+    );
+    let (_, metrics) = get(&format!("{}/metrics", server.url)).await;
+    let timeouts = sample(
+        metrics.as_str().unwrap(),
+        r#"sembridge_rejected_requests_total{reason="timeout"}"#,
+    );
+    assert_eq!(timeouts, 1.0);
+
+    proxy.faults.delay_ms.store(700, Ordering::SeqCst);
+    let in_flight = tokio::spawn(async move { get(&search).await });
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let stopped = tokio::task::spawn_blocking(move || server.stop());
+    let (status, answer) = in_flight.await.unwrap();
+    assert_eq!(status, 200, "the request in flight at SIGTERM: {answer}");
+    assert!(!super::ids(&answer).is_empty(), "{answer}");
+    let (code, err) = stopped.await.unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    proxy.faults.delay_ms.store(0, Ordering::SeqCst);
+    engine.delete_index(&index).await.unwrap();
+}
+crate::both_engines!(serve_times_out_and_drains_on_sigterm);
