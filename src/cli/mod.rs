@@ -4,13 +4,14 @@
 //! values). Validation errors name the flag. Exit codes: 0 ok, 1 partial (records skipped or
 //! documents refused), 2 error.
 
-mod args;
+pub(crate) mod args;
 mod embed_cmd;
 mod eval_cmd;
 mod info;
 mod ingest_cmd;
 mod ingest_plan;
 mod query_cmd;
+mod serve_cmd;
 mod values;
 
 use clap::{Parser, Subcommand};
@@ -50,6 +51,8 @@ pub enum Command {
     Exact(query_cmd::ExactArgs),
     /// Measure retrieval quality (nDCG@10, recall@100, MRR@10) of every mode and ANN recall vs exact.
     Eval(eval_cmd::EvalArgs),
+    /// Serve search over HTTP: /search, /embed, /healthz, /metrics, a page comparing the modes.
+    Serve(serve_cmd::ServeArgs),
 }
 
 pub fn run() -> anyhow::Result<u8> {
@@ -65,6 +68,7 @@ pub fn run() -> anyhow::Result<u8> {
         Command::Query(a) => runtime.block_on(query_cmd::run_query(a)),
         Command::Exact(a) => query_cmd::run_exact(a),
         Command::Eval(a) => runtime.block_on(eval_cmd::run(a)),
+        Command::Serve(a) => runtime.block_on(serve_cmd::run(a)),
     }
 }
 

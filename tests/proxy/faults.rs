@@ -19,6 +19,8 @@ pub struct Faults {
     pub down: AtomicBool,
     /// Go down after forwarding this many `_bulk` requests (0: never).
     pub down_after_bulk: AtomicU64,
+    /// Hold every request this many milliseconds before forwarding it (a slow engine).
+    pub delay_ms: AtomicU64,
     /// When set, only these `Authorization` values are let through; others get 401.
     pub accept_auth: Mutex<Option<Vec<String>>>,
     /// Every `Authorization` header seen (to prove a test's credentials were really sent).

@@ -1,7 +1,8 @@
 //! A fault-injecting HTTP/1.1 proxy in front of a real engine, for the reliability tests: it
 //! answers 429 to a share of `_bulk` requests, rewrites a share of bulk items to 429
-//! `es_rejected_execution_exception`, drops connections while "down" (a dead node), and can act
-//! like a secured cluster (401 without the right `Authorization` header).
+//! `es_rejected_execution_exception`, drops connections while "down" (a dead node), holds
+//! requests back (a slow node), and can act like a secured cluster (401 without the right
+//! `Authorization` header).
 //!
 //! Every request goes to the real engine on a fresh connection (`Connection: close`, read to EOF)
 //! and comes back de-chunked with a `Content-Length`, so the client keeps its keep-alive
@@ -101,6 +102,10 @@ async fn serve(mut conn: TcpStream, upstream: SocketAddr, f: Arc<Faults>) -> std
                 f.dropped.fetch_add(1, Ordering::SeqCst);
                 return Ok(());
             }
+        }
+        let delay = f.delay_ms.load(Ordering::SeqCst);
+        if delay > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
         }
         let mut resp = forward(&req, upstream).await?;
         if is_bulk
