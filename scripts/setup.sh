@@ -82,7 +82,7 @@ elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   log "installing chromium (apt-get)"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null ||
     { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null; } ||
-    die "apt-get could not install chromium"
+    log "warning: apt-get could not install chromium; only the browser test of the search page needs it (SEMBRIDGE_CHROMIUM=PATH names another)"
 else
   log "warning: chromium is missing and cannot be installed here (needs root and apt-get); the browser test will fail"
 fi

@@ -57,6 +57,8 @@ impl From<Error> for ApiError {
             Error::Engine { status, .. } if crate::error::is_transient_status(*status) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
+            // The engine refused this query (a filter on a field that cannot take it, ...).
+            Error::Engine { status: 400, .. } => StatusCode::BAD_REQUEST,
             Error::Engine { .. } | Error::BadAnswer { .. } => StatusCode::BAD_GATEWAY,
             Error::Config { .. } | Error::Dimension { .. } => StatusCode::BAD_REQUEST,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
@@ -64,6 +66,9 @@ impl From<Error> for ApiError {
         let prefix = match status {
             StatusCode::SERVICE_UNAVAILABLE => "engine unavailable: ",
             StatusCode::BAD_GATEWAY => "engine error: ",
+            StatusCode::BAD_REQUEST if matches!(e, Error::Engine { .. }) => {
+                "the engine refused the query (check filter): "
+            }
             _ => "",
         };
         ApiError::new(status, format!("{prefix}{}", crate::error::chain(&e)))

@@ -97,6 +97,12 @@ pub fn json_pairs(body: &Value) -> Result<Vec<(String, String)>, BadParam> {
     Ok(pairs)
 }
 
+/// Query text one search may hold at most (bytes): far beyond the model's 256 tokens, short of
+/// a query that makes the engine build a huge boolean query.
+pub const MAX_Q_BYTES: usize = 4096;
+/// Term filters one search may hold at most.
+pub const MAX_FILTERS: usize = 32;
+
 /// Validate `pairs` over the server's `base` query settings. `filter` may repeat and may hold a
 /// comma-separated list; every other parameter is given once at most; unknown ones are refused
 /// (a typo should not be ignored silently).
@@ -126,6 +132,9 @@ pub fn parse_search(
                 for f in value.split(',').filter(|f| !f.trim().is_empty()) {
                     p.filters.push(parse_filter(f)?);
                 }
+                if p.filters.len() > MAX_FILTERS {
+                    return Err(bad(key, format!("more than {MAX_FILTERS} filters")));
+                }
             }
             other => {
                 return Err(bad(
@@ -138,6 +147,12 @@ pub fn parse_search(
     let q = q
         .filter(|q| !q.is_empty())
         .ok_or_else(|| bad("q", "missing or empty: the query text"))?;
+    if q.len() > MAX_Q_BYTES {
+        return Err(bad(
+            "q",
+            format!("longer than {MAX_Q_BYTES} bytes (the model reads 256 tokens at most)"),
+        ));
+    }
     match (alpha, rrf_k) {
         (Some(_), Some(_)) => {
             return Err(bad(

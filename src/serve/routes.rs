@@ -44,7 +44,11 @@ pub fn router(state: Arc<ServeState>) -> Router {
             }
         }))
         .load_shed()
-        .concurrency_limit(limits.max_concurrent)
+        // One semaphore for every bounded route and method (a plain `concurrency_limit` would
+        // give each its own, so /embed and GET and POST /search could each fill the server).
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::with_semaphore(
+            Arc::new(tokio::sync::Semaphore::new(limits.max_concurrent)),
+        ))
         .timeout(limits.request_timeout);
     let work = Router::new()
         .route("/search", get(search_get).post(search_post))
@@ -64,7 +68,17 @@ pub fn router(state: Arc<ServeState>) -> Router {
         .layer(axum::middleware::map_response(move |r: Response| {
             json_errors(max_body, r)
         }))
+        // A bug that panics in a handler answers JSON 500, not a dropped connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .with_state(state)
+}
+
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal error (a bug in sembridge: the request panicked; the server goes on)",
+    )
+    .into_response()
 }
 
 async fn not_found() -> ApiError {

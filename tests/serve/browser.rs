@@ -26,10 +26,20 @@ struct Column {
     timing: String,
 }
 
-/// Chromium: `SEMBRIDGE_CHROMIUM` or /usr/bin/chromium (scripts/setup.sh installs it).
+/// Chromium: `SEMBRIDGE_CHROMIUM`, else `chromium` or `chromium-browser` on PATH (scripts/setup.sh
+/// installs the Debian package), else /usr/bin/chromium.
 fn chromium() -> PathBuf {
+    let on_path = |name: &str| {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join(name))
+                .find(|p| p.is_file())
+        })
+    };
     let path = std::env::var_os("SEMBRIDGE_CHROMIUM")
         .map(PathBuf::from)
+        .or_else(|| on_path("chromium"))
+        .or_else(|| on_path("chromium-browser"))
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
     assert!(
         path.is_file(),

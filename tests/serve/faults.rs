@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use sembridge::engines::{Engine, EngineInfo};
 
-use super::{QUERY, ServeProcess, get, ingest_head, query_string, sample};
+use super::{QUERY, ServeProcess, get, ingest_head, post, query_string, sample};
 use crate::proxy::Proxy;
 
 async fn serve_reports_engine_down_then_recovers(engine: &Engine, info: &EngineInfo) {
@@ -118,6 +118,46 @@ async fn serve_sheds_load_when_full(engine: &Engine, info: &EngineInfo) {
 }
 crate::both_engines!(serve_sheds_load_when_full);
 
+/// The slots are shared by every bounded route and method: with `--max-concurrent 1` and one GET
+/// /search held at a slow engine, a POST /search and an /embed (which needs no engine) are turned
+/// away at once too.
+async fn serve_shares_one_limit_across_routes(engine: &Engine, info: &EngineInfo) {
+    let (index, _dir) = ingest_head(&info.url, "serve-onelimit", 200);
+    let proxy = Proxy::start(&info.url);
+    let server = ServeProcess::start(&proxy.url, &index, &["--max-concurrent", "1"]);
+    proxy.faults.delay_ms.store(1500, Ordering::SeqCst);
+    let before = proxy.faults.requests.load(Ordering::SeqCst);
+    let held = format!(
+        "{}/search?{}",
+        server.url,
+        query_string(&[("q", QUERY), ("mode", "bm25")])
+    );
+    let in_flight = tokio::spawn(async move { get(&held).await });
+    let waited = Instant::now();
+    while proxy.faults.requests.load(Ordering::SeqCst) == before {
+        assert!(
+            waited.elapsed() < Duration::from_secs(10),
+            "the search never reached the proxy"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let body = serde_json::json!({"q": QUERY, "mode": "bm25"});
+    let (status, answer) = post(&format!("{}/search", server.url), &body).await;
+    assert_eq!(
+        status, 503,
+        "POST /search while the slot is taken: {answer}"
+    );
+    let texts = serde_json::json!({"texts": ["a"]});
+    let (status, answer) = post(&format!("{}/embed", server.url), &texts).await;
+    assert_eq!(status, 503, "/embed while the slot is taken: {answer}");
+    let (status, answer) = in_flight.await.unwrap();
+    assert_eq!(status, 200, "{answer}");
+    proxy.faults.delay_ms.store(0, Ordering::SeqCst);
+    drop(server);
+    engine.delete_index(&index).await.unwrap();
+}
+crate::both_engines!(serve_shares_one_limit_across_routes);
+
 /// A slow engine (the proxy holds each request back): past `--request-timeout` the answer is 504
 /// JSON naming the flag; a request in flight when SIGTERM arrives still gets its answer, then the
 /// server exits 0.
@@ -154,8 +194,17 @@ async fn serve_times_out_and_drains_on_sigterm(engine: &Engine, info: &EngineInf
     assert_eq!(timeouts, 1.0);
 
     proxy.faults.delay_ms.store(700, Ordering::SeqCst);
+    let before = proxy.faults.requests.load(Ordering::SeqCst);
     let in_flight = tokio::spawn(async move { get(&search).await });
-    tokio::time::sleep(Duration::from_millis(250)).await;
+    // SIGTERM only once the request is in flight: the proxy has seen it reach the engine.
+    let waited = Instant::now();
+    while proxy.faults.requests.load(Ordering::SeqCst) == before {
+        assert!(
+            waited.elapsed() < Duration::from_secs(10),
+            "the search never reached the proxy"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let stopped = tokio::task::spawn_blocking(move || server.stop());
     let (status, answer) = in_flight.await.unwrap();
     assert_eq!(status, 200, "the request in flight at SIGTERM: {answer}");
