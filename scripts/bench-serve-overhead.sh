@@ -22,10 +22,6 @@ done
 PY=python3; [[ -x "$VENV/bin/python" ]] && PY="$VENV/bin/python"
 INDEX="sembridge-bench-serve"
 query_bench_setup client_overhead
-SERVE_PID=""
-stop_serve() {
-  if [[ -n $SERVE_PID ]]; then kill -TERM "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" || true; SERVE_PID=""; fi
-}
 trap 'stop_serve; query_bench_cleanup' EXIT
 
 for e in "${ENGINES[@]}"; do
@@ -33,10 +29,7 @@ for e in "${ENGINES[@]}"; do
   log "$e: library and raw client"
   "$BIN" --url "$URL" --index "$INDEX" --queries "$DATA/queries.jsonl" --qrels "$DATA/qrels/test.tsv" \
     >"$WORK/$e-lib.json"
-  "$SEMBRIDGE_BIN" serve --url "$URL" --index "$INDEX" --bind 127.0.0.1:0 >"$WORK/serve-$e.out" 2>"$WORK/serve-$e.err" &
-  SERVE_PID=$!
-  for _ in $(seq 1 600); do grep -q 'listening on' "$WORK/serve-$e.out" && break; sleep 0.1; done
-  SERVE="$(grep -o 'http://[0-9.:]*' "$WORK/serve-$e.out")" || die "serve did not start: $(cat "$WORK/serve-$e.err")"
+  start_serve "$e"
   log "$e: serve at $SERVE"
   "$PY" - "$SERVE" "$DATA" "$WORK/$e-serve.json" <<'PYEOF'
 import http.client, json, statistics, sys, time, urllib.parse

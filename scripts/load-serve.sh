@@ -26,21 +26,13 @@ done
 INDEX="sembridge-load-serve"
 query_bench_setup load_serve
 
-SERVE_PID=""
-stop_serve() {
-  if [[ -n $SERVE_PID ]]; then kill -TERM "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" || true; SERVE_PID=""; fi
-}
 trap 'stop_serve; query_bench_cleanup' EXIT
 rss_mib() { awk '/^VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 
 rc=0
 for e in "${ENGINES[@]}"; do
   index_scifact "$e"
-  "$SEMBRIDGE_BIN" serve --url "$URL" --index "$INDEX" --bind 127.0.0.1:0 \
-    --max-concurrent $((CLIENTS * 2)) >"$WORK/serve-$e.out" 2>"$WORK/serve-$e.err" &
-  SERVE_PID=$!
-  for _ in $(seq 1 600); do grep -q 'listening on' "$WORK/serve-$e.out" && break; sleep 0.1; done
-  SERVE="$(grep -o 'http://[0-9.:]*' "$WORK/serve-$e.out")" || die "serve did not start: $(cat "$WORK/serve-$e.err")"
+  start_serve "$e" --max-concurrent $((CLIENTS * 2))
   curl -sf "$SERVE/search?q=warm+up&mode=hybrid" >/dev/null
   rss_before="$(rss_mib "$SERVE_PID")"
   IFS=, read -ra modes <<<"$MODES"

@@ -43,3 +43,19 @@ index_scifact() {
   "$SEMBRIDGE_BIN" ingest --url "$URL" --corpus "$DATA/corpus.jsonl" --vectors-from "$STORE" \
     --index "$INDEX" --recreate --quiet --checkpoint "$WORK/ckpt-$1.json" --dead-letter "$WORK/dead-$1.jsonl"
 }
+
+# start_serve ENGINE [FLAGS...]: starts `sembridge serve` on $INDEX at $URL on a free loopback
+# port, waits until it listens, sets SERVE (its URL) and SERVE_PID; stop_serve sends SIGTERM and
+# waits. Callers add stop_serve to their EXIT trap.
+SERVE_PID=""
+start_serve() {
+  local e="$1"; shift
+  "$SEMBRIDGE_BIN" serve --url "$URL" --index "$INDEX" --bind 127.0.0.1:0 "$@" \
+    >"$WORK/serve-$e.out" 2>"$WORK/serve-$e.err" &
+  SERVE_PID=$!
+  for _ in $(seq 1 600); do grep -q 'listening on' "$WORK/serve-$e.out" && break; sleep 0.1; done
+  SERVE="$(grep -o 'http://[0-9.:]*' "$WORK/serve-$e.out")" || die "serve did not start: $(cat "$WORK/serve-$e.err")"
+}
+stop_serve() {
+  if [[ -n $SERVE_PID ]]; then kill -TERM "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" || true; SERVE_PID=""; fi
+}

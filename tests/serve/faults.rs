@@ -126,21 +126,12 @@ async fn serve_shares_one_limit_across_routes(engine: &Engine, info: &EngineInfo
     let proxy = Proxy::start(&info.url);
     let server = ServeProcess::start(&proxy.url, &index, &["--max-concurrent", "1"]);
     proxy.faults.delay_ms.store(1500, Ordering::SeqCst);
-    let before = proxy.faults.requests.load(Ordering::SeqCst);
     let held = format!(
         "{}/search?{}",
         server.url,
         query_string(&[("q", QUERY), ("mode", "bm25")])
     );
-    let in_flight = tokio::spawn(async move { get(&held).await });
-    let waited = Instant::now();
-    while proxy.faults.requests.load(Ordering::SeqCst) == before {
-        assert!(
-            waited.elapsed() < Duration::from_secs(10),
-            "the search never reached the proxy"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let in_flight = in_flight_at(&proxy, held).await;
     let body = serde_json::json!({"q": QUERY, "mode": "bm25"});
     let (status, answer) = post(&format!("{}/search", server.url), &body).await;
     assert_eq!(
@@ -194,17 +185,8 @@ async fn serve_times_out_and_drains_on_sigterm(engine: &Engine, info: &EngineInf
     assert_eq!(timeouts, 1.0);
 
     proxy.faults.delay_ms.store(700, Ordering::SeqCst);
-    let before = proxy.faults.requests.load(Ordering::SeqCst);
-    let in_flight = tokio::spawn(async move { get(&search).await });
-    // SIGTERM only once the request is in flight: the proxy has seen it reach the engine.
-    let waited = Instant::now();
-    while proxy.faults.requests.load(Ordering::SeqCst) == before {
-        assert!(
-            waited.elapsed() < Duration::from_secs(10),
-            "the search never reached the proxy"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    // SIGTERM only once the request is in flight.
+    let in_flight = in_flight_at(&proxy, search).await;
     let stopped = tokio::task::spawn_blocking(move || server.stop());
     let (status, answer) = in_flight.await.unwrap();
     assert_eq!(status, 200, "the request in flight at SIGTERM: {answer}");
@@ -215,3 +197,22 @@ async fn serve_times_out_and_drains_on_sigterm(engine: &Engine, info: &EngineInf
     engine.delete_index(&index).await.unwrap();
 }
 crate::both_engines!(serve_times_out_and_drains_on_sigterm);
+
+/// GET `url` in the background and return once the request is in flight: the proxy has seen it
+/// (and, with a delay set, holds it back from the engine).
+async fn in_flight_at(
+    proxy: &Proxy,
+    url: String,
+) -> tokio::task::JoinHandle<(u16, serde_json::Value)> {
+    let before = proxy.faults.requests.load(Ordering::SeqCst);
+    let request = tokio::spawn(async move { get(&url).await });
+    let waited = Instant::now();
+    while proxy.faults.requests.load(Ordering::SeqCst) == before {
+        assert!(
+            waited.elapsed() < Duration::from_secs(10),
+            "the search never reached the proxy"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    request
+}
