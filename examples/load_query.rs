@@ -13,11 +13,12 @@ use std::time::{Duration, Instant};
 
 use sembridge::embed::{EmbedOptions, Embedder};
 use sembridge::engines::{ConnectOptions, Engine};
-use sembridge::eval::percentile;
 use sembridge::query::{Mode, QueryParams};
 
 #[path = "common/args.rs"]
 mod args;
+#[path = "common/load.rs"]
+mod load;
 use args::{arg, opt_arg};
 
 #[tokio::main]
@@ -79,27 +80,10 @@ async fn main() -> anyhow::Result<()> {
             (lat, errors, first_error)
         });
     }
-    let (mut lat, mut errors, mut first_error) = (Vec::new(), 0u64, None::<String>);
-    while let Some(r) = tasks.join_next().await {
-        let (l, e, f) = r?;
-        lat.extend(l);
-        errors += e;
-        if first_error.is_none() {
-            first_error = f;
-        }
-    }
-    let wall = started.elapsed().as_secs_f64();
-    lat.sort_by(f64::total_cmp);
-    let out = serde_json::json!({
-        "url": url, "index": index, "mode": mode.to_string(),
-        "clients": clients, "seconds": wall, "ok": lat.len(), "errors": errors,
-        "first_error": first_error, "qps": lat.len() as f64 / wall,
-        "p50_ms": percentile(&lat, 50.0), "p90_ms": percentile(&lat, 90.0),
-        "p99_ms": percentile(&lat, 99.0), "max_ms": lat.last().copied().unwrap_or(f64::NAN),
-    });
-    println!("{out}");
-    if errors > 0 {
-        std::process::exit(1);
-    }
-    Ok(())
+    let fields = serde_json::Map::from_iter([
+        ("url".into(), url.into()),
+        ("index".into(), index.into()),
+        ("mode".into(), mode.to_string().into()),
+    ]);
+    load::report(tasks, started, clients, fields).await
 }
