@@ -152,9 +152,10 @@ async fn main() -> anyhow::Result<()> {
         k: p.k,
         candidates: p.candidates,
     };
+    let schema = sembridge::engines::Schema::default();
     let knn_body = |v: &[f32], kp: &KnnParams| match engine.kind() {
-        EngineKind::OpenSearch => sembridge::engines::opensearch::knn_body(v, kp, &[]),
-        EngineKind::Elasticsearch => sembridge::engines::elasticsearch::knn_body(v, kp, &[]),
+        EngineKind::OpenSearch => sembridge::engines::opensearch::knn_body(v, kp, &[], &schema),
+        EngineKind::Elasticsearch => sembridge::engines::elasticsearch::knn_body(v, kp, &[], &schema),
     };
     let search_path = format!("/{index}/_search");
     let mut raw = Raw::connect(&url)?;
@@ -167,7 +168,7 @@ async fn main() -> anyhow::Result<()> {
         }
         raw.post(
             &search_path,
-            &serde_json::to_vec(&bm25_body(&q.text, k, &[]))?,
+            &serde_json::to_vec(&bm25_body(&q.text, k, &[], &schema))?,
         )?;
         raw.post(
             &search_path,
@@ -194,13 +195,13 @@ async fn main() -> anyhow::Result<()> {
             }
 
             // Raw baseline: same bodies, blocking socket.
-            let bb = serde_json::to_vec(&bm25_body(&q.text, k, &[]))?;
+            let bb = serde_json::to_vec(&bm25_body(&q.text, k, &[], &schema))?;
             let (w, tk) = raw.post(&search_path, &bb)?;
             base[0].push(w - tk);
             let kb = serde_json::to_vec(&knn_body(v, &knn_params))?;
             let (w, tk) = raw.post(&search_path, &kb)?;
             base[1].push(w - tk);
-            let hb = serde_json::to_vec(&bm25_body(&q.text, leg, &[]))?;
+            let hb = serde_json::to_vec(&bm25_body(&q.text, leg, &[], &schema))?;
             let hk = serde_json::to_vec(&knn_body(v, &leg_knn))?;
             let t = Instant::now();
             let (r1, r2) = std::thread::scope(|s| {

@@ -46,6 +46,19 @@ if ! cmp -s "$ort_lib" "$ort_dir/libonnxruntime.so"; then
 fi
 log "ONNX Runtime $ORT_VERSION: $ort_dir/libonnxruntime.so"
 
+# Framework packages for the real-framework tests (tests/frameworks/), pinned; onnxruntime stays put.
+fw_pins=(langchain-community==0.4.2 langchain-core==1.8.3 langchain-elasticsearch==1.0.0 haystack-ai==3.4.1
+  opensearch-haystack==9.0.0 elasticsearch-haystack==7.1.0 opensearch-py==3.2.0 elasticsearch==8.19.3)
+if ! "$VENV/bin/python" - "${fw_pins[@]}" <<'PY' 2>/dev/null
+import sys
+from importlib.metadata import version
+sys.exit(any(version(n) != v for n, v in (p.split("==") for p in sys.argv[1:])))
+PY
+then
+  log "installing the framework packages into the venv: ${fw_pins[*]}"
+  "$VENV/bin/pip" install -q --disable-pip-version-check "onnxruntime==$ORT_VERSION" "${fw_pins[@]}"
+fi
+
 # 2. Default model -------------------------------------------------------------------------------------
 model_dir="$SEMBRIDGE_HOME/models/all-MiniLM-L6-v2-int8"
 if [ ! -f "$model_dir/.complete" ]; then

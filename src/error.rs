@@ -80,6 +80,23 @@ pub enum Error {
         differences: Vec<String>,
     },
 
+    /// An index sembridge cannot search as asked (which vector or text field, which layout).
+    #[error("index `{index}`: {message}")]
+    Layout { index: String, message: String },
+
+    /// The index's `_meta` names the model that wrote its vectors, and the query model is another.
+    #[error(
+        "index `{index}` holds vectors of model {index_model}, but the query model is {model} \
+         ({dir}): its query vectors would be compared with another model's. Give the model that \
+         wrote the index with --model, or --allow-model-mismatch to search anyway"
+    )]
+    ModelMismatch {
+        index: String,
+        index_model: String,
+        model: String,
+        dir: String,
+    },
+
     /// A resume that would mix another corpus, model or index into the job.
     #[error("checkpoint {}: {message}", path.display())]
     Checkpoint { path: PathBuf, message: String },

@@ -2,6 +2,7 @@
 //! index with a 384-dim vector field and text fields, bulk real embeddings, kNN and BM25 queries.
 
 use sembridge::engines::{
+    Schema,
     BulkDoc, ConnectOptions, Engine, EngineKind, IndexSpec, ItemOutcome, KnnParams, Similarity,
 };
 
@@ -47,7 +48,7 @@ async fn contract(engine: &Engine, info: &sembridge::engines::EngineInfo) {
                 metadata: Default::default(),
                 vector: v.clone(),
             }
-            .to_ndjson(&index),
+            .to_ndjson(&index, &Schema::default()),
         );
     }
     let outcomes = engine.bulk(body, 3).await.expect("bulk");
@@ -65,6 +66,7 @@ async fn contract(engine: &Engine, info: &sembridge::engines::EngineInfo) {
     let res = engine
         .knn(
             &index,
+            &Schema::default(),
             &q,
             &KnnParams {
                 k: 3,
@@ -85,7 +87,7 @@ async fn contract(engine: &Engine, info: &sembridge::engines::EngineInfo) {
     );
 
     let res = engine
-        .bm25(&index, "robotic vehicles on Mars", 3, &[])
+        .bm25(&index, &Schema::default(), "robotic vehicles on Mars", 3, &[])
         .await
         .unwrap();
     assert_eq!(res.hits[0].doc_id, "mars", "{:?}", res.hits);
@@ -143,7 +145,7 @@ async fn scores_convert_back_to_the_similarity(
                     metadata: Default::default(),
                     vector: v.to_vec(),
                 }
-                .to_ndjson(&index),
+                .to_ndjson(&index, &Schema::default()),
             );
         }
         assert!(
@@ -158,6 +160,7 @@ async fn scores_convert_back_to_the_similarity(
         let res = engine
             .knn(
                 &index,
+                &Schema::default(),
                 &query,
                 &KnnParams {
                     k: 3,

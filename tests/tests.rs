@@ -6,6 +6,8 @@ mod support;
 mod embed;
 mod engines;
 mod ingest;
+mod interop;
+mod layouts;
 mod pipeline;
 mod proxy;
 mod quality;

@@ -102,9 +102,13 @@ pub struct SearchArgs {
     /// of RRF.
     #[arg(long)]
     pub alpha: Option<f32>,
-    /// Similarity of the index's vector field (for converting scores back).
-    #[arg(long, value_enum, default_value_t = crate::engines::IndexSpec::new("", 0).similarity)]
-    pub similarity: Similarity,
+    /// Similarity of the index's vector field, for converting scores back; only needed when
+    /// the mapping names one sembridge does not know (it is read from the mapping).
+    #[arg(long, value_enum)]
+    pub similarity: Option<Similarity>,
+    /// Search even when the index's `_meta` names another model than --model (the model guard).
+    #[arg(long)]
+    pub allow_model_mismatch: bool,
 }
 
 impl SearchArgs {
@@ -134,7 +138,9 @@ impl SearchArgs {
         }
         p.fusion = self.fusion()?;
         p.candidates = self.num_candidates;
-        p.similarity = self.similarity;
+        if let Some(s) = self.similarity {
+            p.similarity = s;
+        }
         Ok(())
     }
 }

@@ -36,6 +36,8 @@ pub struct EvalArgs {
     pub store: Option<PathBuf>,
     #[command(flatten)]
     pub search: SearchArgs,
+    #[command(flatten)]
+    pub fields: super::target::SchemaArgs,
     /// Sweep candidates (comma separated, e.g. 10,20,50,100,200) and print ANN recall vs latency
     /// (needs --store).
     #[arg(long, value_delimiter = ',', value_parser = super::args::positive::<usize>())]
@@ -79,7 +81,7 @@ impl EvalArgs {
 }
 
 pub async fn run(a: EvalArgs) -> anyhow::Result<u8> {
-    let query = a.validate()?;
+    let mut query = a.validate()?;
     let queries = read_queries(&a.queries)?;
     let qrels = read_qrels(&a.qrels)?;
     let store = a
@@ -96,6 +98,7 @@ pub async fn run(a: EvalArgs) -> anyhow::Result<u8> {
         )
         .into());
     }
+    super::target::prepare(&engine, &mut query, &a.fields, &a.search, Some(&embedder)).await?;
     let cfg = EvalConfig {
         query,
         depth: 100,

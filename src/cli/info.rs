@@ -51,7 +51,7 @@ async fn knn_round_trip(engine: &Engine) -> crate::error::Result<bool> {
                     metadata: Default::default(),
                     vector: v,
                 }
-                .to_ndjson(&index),
+                .to_ndjson(&index, &spec.schema),
             );
         }
         engine.bulk(body, 2).await?;
@@ -59,6 +59,7 @@ async fn knn_round_trip(engine: &Engine) -> crate::error::Result<bool> {
         let res = engine
             .knn(
                 &index,
+                &spec.schema,
                 &[0.9, 0.1, 0.0],
                 &KnnParams {
                     k: 1,

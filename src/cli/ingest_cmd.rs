@@ -48,6 +48,8 @@ pub struct IngestArgs {
     /// Index name.
     #[arg(long)]
     pub index: String,
+    #[command(flatten)]
+    pub fields: super::target::SchemaArgs,
     /// Drop and recreate the index if it exists.
     #[arg(long)]
     pub recreate: bool,
@@ -137,6 +139,14 @@ pub async fn run(a: IngestArgs) -> anyhow::Result<u8> {
     tracing::info!("{} {} at {}", info.kind, info.version, info.url);
     let mut options = plan.options;
     options.spec.analyzer = resolve_analyzer(&engine, &plan.analyzer).await?;
+    // Flags or a preset say what to write; without them an existing index keeps the layout it
+    // recorded (so a re-run writes what the first run wrote).
+    let recorded = match plan.schema == Default::default() {
+        true => engine.recorded_schema(&options.spec.name).await?,
+        false => None,
+    };
+    options.spec.schema = recorded.unwrap_or_else(|| plan.schema.for_writing(engine.kind()));
+    options.spec.schema.scores = options.spec.knn_engine;
     let checkpoint = options.checkpoint.clone();
     let summary = match crate::ingest::run(&engine, plan.docs, vectors, options).await {
         Ok(s) => s,

@@ -25,6 +25,8 @@ pub struct IngestPlan {
     pub docs: DocSource,
     /// `auto` or an analyzer name (checked against the engine once connected).
     pub analyzer: String,
+    /// The index's field names asked for (resolved once the engine is known).
+    pub schema: crate::engines::SchemaRequest,
     pub options: IngestOptions,
     pub json: bool,
 }
@@ -108,6 +110,7 @@ impl IngestArgs {
             },
             docs: DocSource::file(self.corpus, format),
             analyzer: self.analyzer,
+            schema: self.fields.request(),
             options,
             json: self.json,
         })

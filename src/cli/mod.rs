@@ -7,11 +7,13 @@
 pub(crate) mod args;
 mod embed_cmd;
 mod eval_cmd;
+mod export_cmd;
 mod info;
 mod ingest_cmd;
 mod ingest_plan;
 mod query_cmd;
 mod serve_cmd;
+mod target;
 mod values;
 
 use clap::{Parser, Subcommand};
@@ -51,6 +53,8 @@ pub enum Command {
     Exact(query_cmd::ExactArgs),
     /// Measure retrieval quality (nDCG@10, recall@100, MRR@10) of every mode and ANN recall vs exact.
     Eval(eval_cmd::EvalArgs),
+    /// Read the ids and vectors of an index (any layout) back into a local vector store.
+    Export(export_cmd::ExportArgs),
     /// Serve search over HTTP: /search, /embed, /healthz, /metrics, a page comparing the modes.
     Serve(serve_cmd::ServeArgs),
 }
@@ -69,6 +73,7 @@ pub fn run() -> anyhow::Result<u8> {
         Command::Exact(a) => query_cmd::run_exact(a),
         Command::Eval(a) => runtime.block_on(eval_cmd::run(a)),
         Command::Serve(a) => runtime.block_on(serve_cmd::run(a)),
+        Command::Export(a) => runtime.block_on(export_cmd::run(a)),
     }
 }
 

@@ -37,6 +37,8 @@ pub struct QueryArgs {
     pub k: usize,
     #[command(flatten)]
     pub search: SearchArgs,
+    #[command(flatten)]
+    pub fields: super::target::SchemaArgs,
     /// Hits fetched per hybrid leg before fusion.
     #[arg(long, default_value_t = 100)]
     pub leg_size: usize,
@@ -91,6 +93,7 @@ pub async fn run_query(a: QueryArgs) -> anyhow::Result<u8> {
         Some(Arc::new(a.model.load()?))
     };
     let (engine, _info) = Engine::connect(&a.conn.options()?).await?;
+    super::target::prepare(&engine, &mut p, &a.fields, &a.search, embedder.as_ref()).await?;
     let out = crate::query::run(&engine, embedder.as_ref(), &a.text, None, a.mode, &p).await?;
     print_hits(
         &out.hits,

@@ -40,6 +40,8 @@ pub struct ServeArgs {
     pub qrels: Option<PathBuf>,
     #[command(flatten)]
     pub search: SearchArgs,
+    #[command(flatten)]
+    pub fields: super::target::SchemaArgs,
     /// Hits fetched per hybrid leg before fusion (at least the request's k).
     #[arg(long, default_value_t = 100, value_parser = positive::<usize>())]
     pub leg_size: usize,
@@ -74,7 +76,7 @@ impl ServeArgs {
 }
 
 pub async fn run(a: ServeArgs) -> anyhow::Result<u8> {
-    let base = a.validate()?;
+    let mut base = a.validate()?;
     let conn = a.conn.options()?;
     let eval = match (&a.queries, &a.qrels) {
         (Some(q), Some(r)) => Some(EvalInputs {
@@ -106,6 +108,7 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<u8> {
         )
         .into());
     }
+    super::target::prepare(&engine, &mut base, &a.fields, &a.search, Some(&embedder)).await?;
     eprintln!(
         "sembridge serve: {} {} at {}, index `{}`, model {}{}",
         info.kind,

@@ -8,7 +8,7 @@ use clap::builder::PossibleValue;
 
 use crate::embed::OptLevel;
 use crate::engines::spec::{EsIndexType, KnnEngine};
-use crate::engines::{EngineKind, Similarity};
+use crate::engines::{EngineKind, SchemaPreset, Similarity};
 use crate::ingest::OnError;
 use crate::query::Mode;
 
@@ -33,7 +33,8 @@ value_enum!(
     KnnEngine,
     EsIndexType,
     Mode,
-    OptLevel
+    OptLevel,
+    SchemaPreset
 );
 
 /// With a help line per value (shown by `ingest --help`).

@@ -46,11 +46,17 @@ impl Doc {
     /// The text that gets embedded, as BEIR does it: `(title + " " + text).strip()`, which is just the
     /// trimmed text when there is no title.
     pub fn embed_text(&self) -> String {
-        if self.title.is_empty() {
-            self.text.trim().to_owned()
-        } else {
-            format!("{} {}", self.title, self.text).trim().to_owned()
-        }
+        embed_text(&self.title, &self.text)
+    }
+}
+
+/// `(title + " " + text).strip()`, or the trimmed text without a title: what a document's vector
+/// is made from (and what a schema without a title field stores as the text).
+pub fn embed_text(title: &str, text: &str) -> String {
+    if title.is_empty() {
+        text.trim().to_owned()
+    } else {
+        format!("{title} {text}").trim().to_owned()
     }
 }
 

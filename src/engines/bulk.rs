@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::spec::{FIELD_ID, FIELD_METADATA, FIELD_TEXT, FIELD_TITLE, FIELD_VECTOR};
+use super::schema::Schema;
 use crate::error::is_transient_status;
 
 /// One document ready to index.
@@ -21,9 +21,15 @@ impl BulkDoc {
     /// written as f32 (shortest round-trip digits, e.g. `0.1`), not widened to f64 first (which
     /// prints `0.10000000149011612`): the engine parses both to the same float, and the f32 form
     /// is about half the text and a fraction of the formatting time.
-    pub fn to_ndjson(&self, index: &str) -> Vec<u8> {
+    ///
+    /// Fields are named by `schema`. Without a title field the title is prefixed to the text
+    /// (as it is embedded, so a framework that shows the text shows the title too) and kept as
+    /// the metadata key `title` unless the metadata has one. Flattened metadata that collides
+    /// with a field of the schema makes a duplicate key, which the engine refuses for that
+    /// document (dead-lettered with the engine's reason).
+    pub fn to_ndjson(&self, index: &str, schema: &Schema) -> Vec<u8> {
         let action = json!({"index": {"_index": index, "_id": self.id}});
-        let source = Source(self);
+        let source = Source(self, schema);
         let mut out = serde_json::to_vec(&action).expect("JSON of a map serializes");
         out.push(b'\n');
         serde_json::to_writer(&mut out, &source).expect("JSON of a document serializes");
@@ -33,19 +39,61 @@ impl BulkDoc {
 }
 
 /// A document's `_source`, written field by field so the vector goes out as f32.
-struct Source<'a>(&'a BulkDoc);
+struct Source<'a>(&'a BulkDoc, &'a Schema);
 
 impl serde::Serialize for Source<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let d = self.0;
+        let (d, schema) = (self.0, self.1);
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry(FIELD_ID, &d.id)?;
-        map.serialize_entry(FIELD_TITLE, &d.title)?;
-        map.serialize_entry(FIELD_TEXT, &d.text)?;
-        map.serialize_entry(FIELD_VECTOR, &d.vector)?;
-        if !d.metadata.is_empty() {
-            map.serialize_entry(FIELD_METADATA, &d.metadata)?;
+        if let Some(id) = &schema.id {
+            map.serialize_entry(id, &d.id)?;
+        }
+        match &schema.title {
+            Some(t) => {
+                map.serialize_entry(t, &d.title)?;
+                map.serialize_entry(&schema.text, &d.text)?;
+            }
+            None => map.serialize_entry(
+                &schema.text,
+                &crate::corpus::embed_text(&d.title, &d.text),
+            )?,
+        }
+        map.serialize_entry(&schema.vector, &d.vector)?;
+        let title = (schema.title.is_none()
+            && !d.title.is_empty()
+            && !d.metadata.contains_key("title"))
+        .then_some(&d.title);
+        match &schema.metadata {
+            Some(m) if !d.metadata.is_empty() || title.is_some() => {
+                map.serialize_entry(m, &Metadata(&d.metadata, title))?
+            }
+            Some(_) => {}
+            None => {
+                if let Some(t) = title {
+                    map.serialize_entry("title", t)?;
+                }
+                for (k, v) in &d.metadata {
+                    map.serialize_entry(k, v)?;
+                }
+            }
+        }
+        map.end()
+    }
+}
+
+/// The metadata object, with the title first when it goes there.
+struct Metadata<'a>(&'a serde_json::Map<String, Value>, Option<&'a String>);
+
+impl serde::Serialize for Metadata<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(t) = self.1 {
+            map.serialize_entry("title", t)?;
+        }
+        for (k, v) in self.0 {
+            map.serialize_entry(k, v)?;
         }
         map.end()
     }
@@ -152,7 +200,7 @@ mod tests {
             metadata: Default::default(),
             vector: vec![0.5, 1.0],
         };
-        let text = String::from_utf8(doc.to_ndjson("idx")).unwrap();
+        let text = String::from_utf8(doc.to_ndjson("idx", &Schema::default())).unwrap();
         let lines: Vec<Value> = text
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
@@ -167,9 +215,50 @@ mod tests {
             .keys()
             .map(String::as_str)
             .collect();
-        let mut want = [FIELD_ID, FIELD_TEXT, FIELD_TITLE, FIELD_VECTOR];
-        want.sort();
-        assert_eq!(fields, want, "no metadata key when there is none");
+        assert_eq!(
+            fields,
+            ["doc_id", "embedding", "text", "title"],
+            "no metadata key when there is none"
+        );
+    }
+
+    fn source_of(doc: &BulkDoc, schema: &Schema) -> Value {
+        let text = String::from_utf8(doc.to_ndjson("i", schema)).unwrap();
+        serde_json::from_str(text.lines().nth(1).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn each_preset_writes_its_layout() {
+        use crate::engines::EngineKind;
+        use crate::engines::schema::SchemaPreset;
+        let mut metadata = serde_json::Map::new();
+        metadata.insert("lang".into(), json!("en"));
+        let doc = BulkDoc {
+            id: "d1".into(),
+            title: "Title".into(),
+            text: "body".into(),
+            metadata,
+            vector: vec![1.0],
+        };
+        let lc = Schema::preset(SchemaPreset::Langchain, EngineKind::OpenSearch);
+        assert_eq!(
+            source_of(&doc, &lc),
+            json!({"text": "Title body", "vector_field": [1.0], "metadata": {"title": "Title", "lang": "en"}})
+        );
+        let hs = Schema::preset(SchemaPreset::Haystack, EngineKind::Elasticsearch);
+        assert_eq!(
+            source_of(&doc, &hs),
+            json!({"id": "d1", "content": "Title body", "embedding": [1.0], "title": "Title", "lang": "en"})
+        );
+        let untitled = BulkDoc {
+            title: String::new(),
+            metadata: Default::default(),
+            ..doc
+        };
+        assert_eq!(
+            source_of(&untitled, &lc),
+            json!({"text": "body", "vector_field": [1.0]})
+        );
     }
 
     #[test]
@@ -184,17 +273,17 @@ mod tests {
             metadata,
             vector: vector.clone(),
         };
-        let text = String::from_utf8(doc.to_ndjson("i")).unwrap();
+        let text = String::from_utf8(doc.to_ndjson("i", &Schema::default())).unwrap();
         assert!(text.contains("[0.1,"), "shortest f32 digits: {text}");
         let source: Value = serde_json::from_str(text.lines().nth(1).unwrap()).unwrap();
-        let back: Vec<f32> = source[FIELD_VECTOR]
+        let back: Vec<f32> = source["embedding"]
             .as_array()
             .unwrap()
             .iter()
             .map(|v| v.as_f64().unwrap() as f32)
             .collect();
         assert_eq!(back, vector, "the same floats after a round trip");
-        assert_eq!(source[FIELD_METADATA]["lang"], "en");
+        assert_eq!(source["metadata"]["lang"], "en");
     }
 
     #[test]

@@ -3,7 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::spec::{self, FIELD_VECTOR, lucene_score};
+use super::schema::Schema;
+use super::spec::{self, lucene_score};
 use super::spec::{IndexSpec, KnnParams, Similarity, TermFilter, filter_clauses};
 
 pub fn similarity_name(s: Similarity) -> &'static str {
@@ -34,9 +35,9 @@ pub fn create_index_body(spec: &IndexSpec) -> Value {
 }
 
 /// Top-level `knn` search; filters pre-filter inside the knn section.
-pub fn knn_body(vector: &[f32], p: &KnnParams, filters: &[TermFilter]) -> Value {
+pub fn knn_body(vector: &[f32], p: &KnnParams, filters: &[TermFilter], schema: &Schema) -> Value {
     let mut knn = json!({
-        "field": FIELD_VECTOR,
+        "field": schema.vector,
         "query_vector": vector,
         "k": p.k,
         "num_candidates": p.candidates_at_least_k()
@@ -44,7 +45,7 @@ pub fn knn_body(vector: &[f32], p: &KnnParams, filters: &[TermFilter]) -> Value 
     if !filters.is_empty() {
         knn["filter"] = json!(filter_clauses(filters));
     }
-    let mut body = spec::hits_body(p.k);
+    let mut body = spec::hits_body(p.k, schema);
     body["knn"] = knn;
     body
 }
@@ -58,10 +59,6 @@ pub fn score_to_similarity(score: f32, s: Similarity) -> f32 {
     }
 }
 
-/// Read dims / similarity of an existing mapping's vector field, to compare with the spec.
-pub fn vector_field_of(mapping: &Value) -> Option<(usize, Option<Similarity>)> {
-    spec::vector_field_of(mapping, "dims", "/similarity", similarity_name)
-}
 
 #[cfg(test)]
 mod tests {
@@ -80,10 +77,6 @@ mod tests {
         assert_eq!(v["similarity"], "cosine");
         assert_eq!(v["index_options"]["type"], "int8_hnsw");
         assert_eq!(v["index_options"]["m"], 16);
-        assert_eq!(
-            vector_field_of(&body["mappings"]),
-            Some((384, Some(Similarity::Cosine)))
-        );
     }
 
     #[test]
@@ -95,6 +88,7 @@ mod tests {
                 candidates: 50,
             },
             &[],
+            &Schema::default(),
         );
         assert_eq!(body["knn"]["k"], 100);
         assert_eq!(body["knn"]["num_candidates"], 100);

@@ -11,6 +11,7 @@ mod client;
 mod connect;
 pub mod elasticsearch;
 pub mod opensearch;
+pub mod schema;
 pub mod secret;
 pub mod spec;
 
@@ -19,6 +20,7 @@ use serde_json::{Value, json};
 pub use self::bulk::{BulkDoc, ItemOutcome};
 use self::client::{Client, Method};
 pub use self::connect::{ConnectOptions, EngineInfo, EngineKind};
+pub use self::schema::{IndexLayout, Schema, SchemaPreset, SchemaRequest};
 pub use self::secret::{Secret, redact_url};
 pub use self::spec::{IndexSpec, KnnParams, Similarity, TermFilter};
 use crate::error::{Error, Result};
@@ -80,23 +82,61 @@ impl Engine {
         }
     }
 
-    /// The differences between an existing index's vector mapping and the spec (empty = fine).
-    pub async fn mapping_differences(&self, spec: &IndexSpec) -> Result<Vec<String>> {
+    /// The mappings of `index` (an alias or pattern gives several): concrete index name and its
+    /// `mappings`.
+    pub async fn mappings(&self, index: &str) -> Result<Vec<(String, Value)>> {
         let body = self
             .client()
-            .json(Method::Get, &format!("{}/_mapping", spec.name), None)
+            .json(Method::Get, &format!("{index}/_mapping"), None)
             .await?;
-        let mapping = body
-            .as_object()
-            .and_then(|o| o.values().next())
-            .and_then(|v| v.get("mappings"))
-            .cloned()
-            .unwrap_or(Value::Null);
-        let found = match self.kind() {
-            EngineKind::OpenSearch => opensearch::vector_field_of(&mapping),
-            EngineKind::Elasticsearch => elasticsearch::vector_field_of(&mapping),
+        let Some(obj) = body.as_object() else {
+            return Err(self.client.bad_answer(format!("mapping of `{index}` is not an object")));
         };
-        Ok(spec.differences(&mapping, found))
+        Ok(obj
+            .iter()
+            .map(|(name, v)| {
+                let m = v.get("mappings").cloned().unwrap_or(Value::Null);
+                (name.clone(), m)
+            })
+            .collect())
+    }
+
+    /// How `index` lays out its documents (see [`SchemaRequest::resolve`]); an index that does
+    /// not exist is an error naming it.
+    pub async fn layout(&self, index: &str, request: &SchemaRequest) -> Result<IndexLayout> {
+        let mappings = match self.mappings(index).await {
+            Err(Error::Engine { status: 404, .. }) => {
+                return Err(Error::Layout {
+                    index: index.to_owned(),
+                    message: format!("no such index or alias on {}", self.url()),
+                });
+            }
+            other => other?,
+        };
+        request
+            .resolve(self.kind(), index, &mappings)
+            .map_err(|message| Error::Layout {
+                index: index.to_owned(),
+                message,
+            })
+    }
+
+    /// The schema sembridge recorded in an existing index's `_meta` (`None`: no such index, or
+    /// not written by sembridge).
+    pub async fn recorded_schema(&self, index: &str) -> Result<Option<Schema>> {
+        if !self.index_exists(index).await? {
+            return Ok(None);
+        }
+        Ok(self.mappings(index).await?.first().and_then(|(_, m)| {
+            serde_json::from_value(m.pointer("/_meta/sembridge/schema")?.clone()).ok()
+        }))
+    }
+
+    /// The differences between an existing index's mapping and the spec (empty = fine).
+    pub async fn mapping_differences(&self, spec: &IndexSpec) -> Result<Vec<String>> {
+        let mappings = self.mappings(&spec.name).await?;
+        let mapping = mappings.into_iter().next().map(|m| m.1).unwrap_or(Value::Null);
+        Ok(spec.differences(&mapping))
     }
 
     /// Whether the engine knows an analyzer (probed with `_analyze`).
@@ -140,35 +180,79 @@ impl Engine {
             .ok_or_else(|| self.client.bad_answer(format!("no `count` in {body}")))
     }
 
-    /// Every document id in the index (sorted), paging with search_after on the keyword id.
+    /// Every document id in the index (`_id`, sorted).
     pub async fn all_ids(&self, index: &str) -> Result<Vec<String>> {
         let mut ids = Vec::new();
-        let mut after: Option<Value> = None;
-        loop {
-            let mut body = json!({"size": 5000, "_source": false, "sort": [{spec::FIELD_ID: "asc"}], "query": {"match_all": {}}});
-            if let Some(a) = &after {
-                body["search_after"] = a.clone();
+        self.scroll(index, json!(false), 5000, |hits| {
+            ids.extend(
+                hits.iter()
+                    .filter_map(|h| h.get("_id").and_then(Value::as_str))
+                    .map(str::to_owned),
+            );
+            Ok(())
+        })
+        .await?;
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// Read every document of `index` with a scroll in index order (`_doc`), `page` hits at a
+    /// time, each page handed to `each`; `source` is the `_source` filter of the request. The
+    /// scroll is cleared at the end, also when `each` fails.
+    pub async fn scroll(
+        &self,
+        index: &str,
+        source: Value,
+        page: usize,
+        mut each: impl FnMut(&[Value]) -> Result<()>,
+    ) -> Result<u64> {
+        const KEEP: &str = "2m";
+        let body = json!({"size": page, "sort": ["_doc"], "_source": source, "query": {"match_all": {}}});
+        let mut res = self
+            .client()
+            .json(Method::Post, &format!("{index}/_search?scroll={KEEP}"), Some(body))
+            .await?;
+        let mut seen = 0u64;
+        let mut scroll_id: Option<String> = None;
+        let outcome = loop {
+            if let Some(id) = res.get("_scroll_id").and_then(Value::as_str) {
+                scroll_id = Some(id.to_owned());
             }
-            let res = self
-                .client()
-                .json(Method::Post, &format!("{index}/_search"), Some(body))
-                .await?;
+            if let Err(e) = check_shards(&res, index) {
+                break Err(self.client.bad_answer(e));
+            }
             let hits = res
                 .pointer("/hits/hits")
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default();
             if hits.is_empty() {
-                break;
+                break Ok(seen);
             }
-            for h in &hits {
-                if let Some(id) = h.get("_id").and_then(Value::as_str) {
-                    ids.push(id.to_owned());
-                }
+            seen += hits.len() as u64;
+            if let Err(e) = each(&hits) {
+                break Err(e);
             }
-            after = hits.last().and_then(|h| h.get("sort")).cloned();
+            let Some(id) = scroll_id.clone() else {
+                break Err(self.client.bad_answer("scroll answer without `_scroll_id`".to_owned()));
+            };
+            res = match self
+                .client()
+                .json(Method::Post, "_search/scroll", Some(json!({"scroll": KEEP, "scroll_id": id})))
+                .await
+            {
+                Ok(r) => r,
+                Err(e) => break Err(e),
+            };
+        };
+        if let Some(id) = scroll_id {
+            // Best effort: a scroll not cleared expires after KEEP anyway.
+            let _ = self
+                .client()
+                .json(Method::Delete, "_search/scroll", Some(json!({"scroll_id": [id]})))
+                .await;
         }
-        Ok(ids)
+        outcome
     }
 
     /// kNN search; scores converted back to the similarity (see each engine's
@@ -176,24 +260,26 @@ impl Engine {
     pub async fn knn(
         &self,
         index: &str,
+        schema: &Schema,
         vector: &[f32],
         params: &KnnParams,
         filters: &[TermFilter],
         similarity: Similarity,
     ) -> Result<SearchResult> {
-        let (body, to_similarity): (_, fn(f32, Similarity) -> f32) = match self.kind() {
-            EngineKind::OpenSearch => (
-                opensearch::knn_body(vector, params, filters),
-                opensearch::score_to_similarity,
-            ),
-            EngineKind::Elasticsearch => (
-                elasticsearch::knn_body(vector, params, filters),
-                elasticsearch::score_to_similarity,
-            ),
+        let body = match self.kind() {
+            EngineKind::OpenSearch => opensearch::knn_body(vector, params, filters, schema),
+            EngineKind::Elasticsearch => elasticsearch::knn_body(vector, params, filters, schema),
         };
-        let mut res = self.search(index, body).await?;
+        let mut res = self.search(index, schema, body).await?;
         for h in &mut res.hits {
-            h.score = to_similarity(h.score, similarity);
+            h.score = match self.kind() {
+                EngineKind::OpenSearch => {
+                    opensearch::score_to_similarity(h.score, similarity, schema.scores)
+                }
+                EngineKind::Elasticsearch => {
+                    elasticsearch::score_to_similarity(h.score, similarity)
+                }
+            };
         }
         Ok(res)
     }
@@ -202,20 +288,24 @@ impl Engine {
     pub async fn bm25(
         &self,
         index: &str,
+        schema: &Schema,
         text: &str,
         size: usize,
         filters: &[TermFilter],
     ) -> Result<SearchResult> {
-        self.search(index, spec::bm25_body(text, size, filters))
+        self.search(index, schema, spec::bm25_body(text, size, filters, schema))
             .await
     }
 
-    /// Any search body; hits in the engine's order, ties broken by id as documented.
-    pub async fn search(&self, index: &str, body: Value) -> Result<SearchResult> {
+    /// Any search body; hits in the engine's order, ties broken by id as documented. A hit's id
+    /// and `_source` are read the schema's way (`sources` are `{title, text}`). An answer in
+    /// which shards failed is an error naming how many: never a silently partial list.
+    pub async fn search(&self, index: &str, schema: &Schema, body: Value) -> Result<SearchResult> {
         let res = self
             .client()
             .json(Method::Post, &format!("{index}/_search"), Some(body))
             .await?;
+        check_shards(&res, index).map_err(|e| self.client.bad_answer(e))?;
         let took_ms = res.get("took").and_then(Value::as_u64).unwrap_or(0);
         let raw = res
             .pointer("/hits/hits")
@@ -225,12 +315,10 @@ impl Engine {
         let mut pairs: Vec<(Hit, Value)> = raw
             .into_iter()
             .filter_map(|h| {
-                let id = h.get("_id")?.as_str()?.to_owned();
+                let source = h.get("_source").cloned().unwrap_or(Value::Null);
+                let id = schema.hit_id(h.get("_id")?.as_str()?, &source);
                 let score = h.get("_score").and_then(Value::as_f64).unwrap_or(0.0) as f32;
-                Some((
-                    Hit::new(id, score),
-                    h.get("_source").cloned().unwrap_or(Value::Null),
-                ))
+                Some((Hit::new(id, score), schema.display_source(&source)))
             })
             .collect();
         pairs.sort_by(|a, b| crate::hit::hit_order(&a.0, &b.0));
@@ -241,4 +329,23 @@ impl Engine {
             sources,
         })
     }
+}
+
+/// An answer in which shards failed: `Err` with the count and the first reason.
+fn check_shards(res: &Value, index: &str) -> std::result::Result<(), String> {
+    let failed = res
+        .pointer("/_shards/failed")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    if failed == 0 {
+        return Ok(());
+    }
+    let total = res.pointer("/_shards/total").and_then(Value::as_u64).unwrap_or(0);
+    let reason = res
+        .pointer("/_shards/failures/0/reason")
+        .map(bulk::describe_error)
+        .unwrap_or_default();
+    Err(format!(
+        "{failed} of {total} shards of `{index}` failed, so the answer would be partial: {reason}"
+    ))
 }

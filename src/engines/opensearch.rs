@@ -3,7 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::spec::{self, FIELD_VECTOR, lucene_score};
+use super::schema::Schema;
+use super::spec::{self, lucene_score};
 use super::spec::{IndexSpec, KnnEngine, KnnParams, Similarity, TermFilter, filter_clauses};
 
 pub fn space_type(s: Similarity) -> &'static str {
@@ -36,7 +37,7 @@ pub fn create_index_body(spec: &IndexSpec) -> Value {
 
 /// `knn` query with `k` and (OpenSearch 2.16+) `method_parameters.ef_search`; filters go inside
 /// the knn clause so they pre-filter (lucene engine).
-pub fn knn_body(vector: &[f32], p: &KnnParams, filters: &[TermFilter]) -> Value {
+pub fn knn_body(vector: &[f32], p: &KnnParams, filters: &[TermFilter], schema: &Schema) -> Value {
     let mut knn = json!({
         "vector": vector,
         "k": p.k,
@@ -45,26 +46,24 @@ pub fn knn_body(vector: &[f32], p: &KnnParams, filters: &[TermFilter]) -> Value 
     if !filters.is_empty() {
         knn["filter"] = json!({"bool": {"filter": filter_clauses(filters)}});
     }
-    let mut body = spec::hits_body(p.k);
-    body["query"] = json!({"knn": {FIELD_VECTOR: knn}});
+    let mut body = spec::hits_body(p.k, schema);
+    body["query"] = json!({"knn": {schema.vector.clone(): knn}});
     body
 }
 
-/// The similarity a lucene-engine `_score` stands for:
-/// cosinesimil `score = (1 + cos) / 2`; innerproduct `score = 1 + dot` if dot >= 0 else
-/// `1 / (1 - dot)`; l2 `score = 1 / (1 + d²)`, returned as `-d²` (higher is closer).
-pub fn score_to_similarity(score: f32, s: Similarity) -> f32 {
+/// The similarity a `_score` stands for: lucene cosinesimil `score = (1 + cos) / 2`, faiss and
+/// nmslib cosinesimil `score = 1 / (2 - cos)` (OpenSearch's k-NN "spaces" table); innerproduct
+/// `score = 1 + dot` if dot >= 0 else `1 / (1 - dot)`; l2 `score = 1 / (1 + d²)`, returned as
+/// `-d²` (higher is closer).
+pub fn score_to_similarity(score: f32, s: Similarity, engine: KnnEngine) -> f32 {
     match s {
+        Similarity::Cosine if engine == KnnEngine::Faiss => 2.0 - 1.0 / score,
         Similarity::Cosine => lucene_score::halved_to_similarity(score),
         Similarity::Dot => lucene_score::max_inner_product_to_similarity(score),
         Similarity::L2 => lucene_score::euclidean_to_similarity(score),
     }
 }
 
-/// Read dims / similarity of an existing mapping's vector field, to compare with the spec.
-pub fn vector_field_of(mapping: &Value) -> Option<(usize, Option<Similarity>)> {
-    spec::vector_field_of(mapping, "dimension", "/method/space_type", space_type)
-}
 
 #[cfg(test)]
 mod tests {
@@ -80,10 +79,6 @@ mod tests {
         assert_eq!(v["dimension"], 384);
         assert_eq!(v["method"]["engine"], "lucene");
         assert_eq!(v["method"]["space_type"], "innerproduct");
-        assert_eq!(
-            vector_field_of(&body["mappings"]),
-            Some((384, Some(Similarity::Dot)))
-        );
     }
 
     #[test]
@@ -98,6 +93,7 @@ mod tests {
                 field: "metadata.lang".into(),
                 value: "en".into(),
             }],
+            &Schema::default(),
         );
         let knn = &body["query"]["knn"]["embedding"];
         assert_eq!(knn["k"], 5);
@@ -112,15 +108,25 @@ mod tests {
     fn score_conversions_invert_the_documented_formulas() {
         for sim in [-0.9f32, -0.2, 0.0, 0.3, 0.99] {
             assert!(
-                (score_to_similarity((1.0 + sim) / 2.0, Similarity::Cosine) - sim).abs() < 1e-6
+                (score_to_similarity((1.0 + sim) / 2.0, Similarity::Cosine, KnnEngine::Lucene)
+                    - sim)
+                    .abs()
+                    < 1e-6
+            );
+            assert!(
+                (score_to_similarity(1.0 / (2.0 - sim), Similarity::Cosine, KnnEngine::Faiss)
+                    - sim)
+                    .abs()
+                    < 1e-6
             );
             let ip = if sim >= 0.0 {
                 1.0 + sim
             } else {
                 1.0 / (1.0 - sim)
             };
-            assert!((score_to_similarity(ip, Similarity::Dot) - sim).abs() < 1e-6);
+            assert!((score_to_similarity(ip, Similarity::Dot, KnnEngine::Lucene) - sim).abs() < 1e-6);
         }
-        assert!((score_to_similarity(1.0 / (1.0 + 0.25), Similarity::L2) + 0.25).abs() < 1e-6);
+        let l2 = score_to_similarity(1.0 / (1.0 + 0.25), Similarity::L2, KnnEngine::Lucene);
+        assert!((l2 + 0.25).abs() < 1e-6);
     }
 }

@@ -5,14 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-/// Field names used in every index sembridge writes.
-pub const FIELD_ID: &str = "doc_id";
-pub const FIELD_TITLE: &str = "title";
-pub const FIELD_TEXT: &str = "text";
-pub const FIELD_VECTOR: &str = "embedding";
-pub const FIELD_METADATA: &str = "metadata";
-/// The fields every search returns in `_source`.
-const SOURCE_FIELDS: [&str; 3] = [FIELD_ID, FIELD_TITLE, FIELD_TEXT];
+use super::schema::{Schema, VectorField, discover_vectors};
 
 /// Vector similarity, named as users know it; of an engine's index and of exact search alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,6 +110,8 @@ pub struct IndexSpec {
     pub shards: u32,
     /// Stored in the mapping's `_meta` so a later job can tell which model wrote the vectors.
     pub model: Option<String>,
+    /// Field names (stored in `_meta` too, so query and eval find them again).
+    pub schema: Schema,
 }
 
 impl IndexSpec {
@@ -132,6 +127,7 @@ impl IndexSpec {
             analyzer: "standard".into(),
             shards: 1,
             model: None,
+            schema: Schema::default(),
         }
     }
 
@@ -142,56 +138,67 @@ impl IndexSpec {
                 "dims": self.dims,
                 "similarity": self.similarity,
                 "model": self.model,
+                "schema": self.schema,
             }
         })
     }
 
-    /// The `mappings` both engines share (`_meta`, id, title, text and metadata fields) around
-    /// the engine's own `vector_field`.
+    /// The `mappings` both engines share (`_meta`, the schema's id, title, text and metadata
+    /// fields) around the engine's own `vector_field`.
     pub(crate) fn mappings(&self, vector_field: Value) -> Value {
-        json!({
+        let mut m = json!({
             "_meta": self.meta(),
-            "properties": {
-                FIELD_ID: {"type": "keyword"},
-                FIELD_TITLE: {"type": "text", "analyzer": self.analyzer},
-                FIELD_TEXT: {"type": "text", "analyzer": self.analyzer},
-                FIELD_VECTOR: vector_field,
-                FIELD_METADATA: {"type": "object", "dynamic": true}
-            }
-        })
+            "properties": self.schema.properties(&self.analyzer, vector_field),
+        });
+        if let Some(t) = self.schema.dynamic_templates() {
+            m["dynamic_templates"] = t;
+        }
+        m
     }
 
-    /// The differences between an existing index's `mapping` and this spec (empty = fine);
-    /// `vector_field` is what the engine's `vector_field_of` read from the mapping.
-    pub(crate) fn differences(
-        &self,
-        mapping: &Value,
-        vector_field: Option<(usize, Option<Similarity>)>,
-    ) -> Vec<String> {
+    /// The differences between an existing index's `mapping` and this spec (empty = fine): the
+    /// schema's vector field with the model's dims and the similarity, and the model that wrote
+    /// it. Text fields may be missing (an index a framework created empty maps them on the
+    /// first document).
+    pub(crate) fn differences(&self, mapping: &Value) -> Vec<String> {
         let mut diffs = Vec::new();
-        match vector_field {
-            None => diffs.push(format!("no vector field `{FIELD_VECTOR}`")),
-            Some((dims, sim)) => {
-                if dims != self.dims {
+        let vectors = discover_vectors(mapping);
+        match vectors.iter().find(|v| v.path == self.schema.vector) {
+            None => diffs.push(format!(
+                "no vector field `{}`{}",
+                self.schema.vector,
+                match vectors.is_empty() {
+                    true => String::new(),
+                    false => format!(
+                        " (it has {}: choose with --vector-field or --schema)",
+                        list_vectors(&vectors)
+                    ),
+                }
+            )),
+            Some(v) => {
+                if v.dims != self.dims {
                     diffs.push(format!(
-                        "vector dims {dims} in the index, {} from the model",
-                        self.dims
+                        "vector dims {} in the index, {} from the model",
+                        v.dims, self.dims
                     ));
                 }
-                if let Some(sim) = sim
-                    && sim != self.similarity
-                {
+                if v.similarity != Some(self.similarity) {
                     diffs.push(format!(
-                        "similarity {sim} in the index, {} requested",
-                        self.similarity
+                        "similarity {} in the index, {} requested",
+                        v.similarity_name, self.similarity
                     ));
                 }
             }
         }
-        for field in [FIELD_TITLE, FIELD_TEXT, FIELD_ID] {
-            if mapping.pointer(&format!("/properties/{field}")).is_none() {
-                diffs.push(format!("no field `{field}`"));
-            }
+        if let Some(recorded) = mapping.pointer("/_meta/sembridge/schema")
+            && let Ok(recorded) = serde_json::from_value::<Schema>(recorded.clone())
+            && recorded != self.schema
+        {
+            diffs.push(format!(
+                "written with other field names ({}), this job writes {}",
+                recorded.summary(),
+                self.schema.summary()
+            ));
         }
         if let (Some(want), Some(have)) = (
             self.model.as_deref(),
@@ -208,23 +215,13 @@ impl IndexSpec {
     }
 }
 
-/// Dims and similarity of the vector field of an existing mapping, read the engine's way:
-/// `dims_key` names the dimension inside the field, `similarity_at` (a JSON pointer inside the
-/// field) the similarity, and `name_of` is the engine's name for each similarity (the one its
-/// mapping writes), so that writing and reading a mapping cannot disagree.
-pub(crate) fn vector_field_of(
-    mapping: &Value,
-    dims_key: &str,
-    similarity_at: &str,
-    name_of: fn(Similarity) -> &'static str,
-) -> Option<(usize, Option<Similarity>)> {
-    let field = mapping.pointer(&format!("/properties/{FIELD_VECTOR}"))?;
-    let dims = field.get(dims_key)?.as_u64()? as usize;
-    let name = field.pointer(similarity_at).and_then(Value::as_str);
-    let sim = Similarity::ALL
-        .into_iter()
-        .find(|&s| Some(name_of(s)) == name);
-    Some((dims, sim))
+/// `name (384 dims, cosine), ...` for messages.
+pub fn list_vectors(vectors: &[VectorField]) -> String {
+    vectors
+        .iter()
+        .map(|v| format!("`{}` ({} dims, {})", v.path, v.dims, v.similarity_name))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// kNN search parameters shared by both engines.
@@ -256,18 +253,20 @@ pub(crate) fn filter_clauses(filters: &[TermFilter]) -> Vec<Value> {
         .collect()
 }
 
-/// A search body for the first `size` hits with the `_source` fields every search returns; the
-/// caller adds the query (`query`, or Elasticsearch's top-level `knn`).
-pub(crate) fn hits_body(size: usize) -> Value {
-    json!({"size": size, "_source": SOURCE_FIELDS})
+/// A search body for the first `size` hits with the `_source` fields every search returns (the
+/// schema's id, title and text); the caller adds the query (`query`, or Elasticsearch's
+/// top-level `knn`).
+pub(crate) fn hits_body(size: usize, schema: &Schema) -> Value {
+    json!({"size": size, "_source": schema.source_fields()})
 }
 
-/// The BM25 body, the same for both engines: best_fields over title and text with tie_breaker 0.5
-/// (as BEIR's Elasticsearch baseline does).
-pub fn bm25_body(text: &str, size: usize, filters: &[TermFilter]) -> Value {
-    let mut body = hits_body(size);
+/// The BM25 body, the same for both engines: best_fields over the schema's BM25 fields (title and
+/// text by default) with tie_breaker 0.5 (as BEIR's Elasticsearch baseline does).
+pub fn bm25_body(text: &str, size: usize, filters: &[TermFilter], schema: &Schema) -> Value {
+    let fields: Vec<String> = schema.bm25.iter().map(|b| b.to_query_field()).collect();
+    let mut body = hits_body(size, schema);
     body["query"] = json!({"bool": {
-        "must": {"multi_match": {"query": text, "type": "best_fields", "tie_breaker": 0.5, "fields": [FIELD_TITLE, FIELD_TEXT]}},
+        "must": {"multi_match": {"query": text, "type": "best_fields", "tie_breaker": 0.5, "fields": fields}},
         "filter": filter_clauses(filters),
     }});
     body
@@ -304,19 +303,43 @@ mod tests {
 
     #[test]
     fn each_engine_reads_back_the_similarity_it_writes() {
+        use crate::engines::EngineKind;
+        use crate::engines::schema::SchemaPreset;
         let mut spec = IndexSpec::new("x", 8);
-        for s in Similarity::ALL {
-            spec.similarity = s;
-            let body = os::create_index_body(&spec);
-            assert_eq!(os::vector_field_of(&body["mappings"]), Some((8, Some(s))));
-            let body = es::create_index_body(&spec);
-            assert_eq!(es::vector_field_of(&body["mappings"]), Some((8, Some(s))));
+        for preset in SchemaPreset::ALL {
+            for s in Similarity::ALL {
+                spec.similarity = s;
+                spec.schema = Schema::preset(preset, EngineKind::OpenSearch);
+                let body = os::create_index_body(&spec);
+                assert!(spec.differences(&body["mappings"]).is_empty());
+                spec.schema = Schema::preset(preset, EngineKind::Elasticsearch);
+                let body = es::create_index_body(&spec);
+                assert!(spec.differences(&body["mappings"]).is_empty());
+            }
         }
+        spec.schema = Schema::default();
         let mut body = os::create_index_body(&spec);
-        body["mappings"]["properties"][FIELD_VECTOR]["method"]["space_type"] = json!("hamming");
-        assert_eq!(os::vector_field_of(&body["mappings"]), Some((8, None)));
+        body["mappings"]["properties"]["embedding"]["method"]["space_type"] = json!("hamming");
+        assert_eq!(
+            spec.differences(&body["mappings"]),
+            ["similarity hamming in the index, l2 requested"]
+        );
         let mut body = es::create_index_body(&spec);
-        body["mappings"]["properties"][FIELD_VECTOR]["similarity"] = json!("max_inner_product");
-        assert_eq!(es::vector_field_of(&body["mappings"]), Some((8, None)));
+        body["mappings"]["properties"]["embedding"]["dims"] = json!(9);
+        assert_eq!(
+            spec.differences(&body["mappings"]),
+            ["vector dims 9 in the index, 8 from the model"]
+        );
+        spec.schema.vector = "vec".into();
+        let diffs = spec.differences(&body["mappings"]);
+        assert_eq!(
+            diffs[0],
+            "no vector field `vec` (it has `embedding` (9 dims, l2_norm): choose with --vector-field or --schema)"
+        );
+        assert!(
+            diffs[1].starts_with("written with other field names (id=doc_id")
+                && diffs[1].ends_with("vector=vec metadata=metadata bm25=title,text"),
+            "{diffs:?}"
+        );
     }
 }

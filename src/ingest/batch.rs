@@ -2,13 +2,14 @@
 
 use super::sender::Prepared;
 use crate::corpus::Doc;
-use crate::engines::BulkDoc;
+use crate::engines::{BulkDoc, Schema};
 
 /// Cuts the document stream into bulk requests by document count and body bytes, across
 /// embedding chunks (a request is not cut short because a chunk ended). Requests carry the stream
 /// sequence number of their first document, which the checkpoint watermark needs.
 pub(crate) struct Batcher {
     index: String,
+    schema: Schema,
     max_docs: usize,
     max_bytes: usize,
     /// Sequence number of the next document pushed.
@@ -19,9 +20,10 @@ pub(crate) struct Batcher {
 }
 
 impl Batcher {
-    pub fn new(index: &str, max_docs: usize, max_bytes: usize, first: u64) -> Batcher {
+    pub fn new(index: &str, schema: &Schema, max_docs: usize, max_bytes: usize, first: u64) -> Batcher {
         Batcher {
             index: index.to_owned(),
+            schema: schema.clone(),
             max_docs: max_docs.max(1),
             max_bytes,
             next: first,
@@ -45,7 +47,7 @@ impl Batcher {
             metadata: doc.metadata,
             vector,
         }
-        .to_ndjson(&self.index);
+        .to_ndjson(&self.index, &self.schema);
         // A document too big for max_bytes on its own still goes, alone.
         let full = !self.current.is_empty() && self.bytes + ndjson.len() > self.max_bytes;
         let done = if full { self.take() } else { None };
@@ -101,7 +103,7 @@ mod tests {
         max_docs: usize,
         max_bytes: usize,
     ) -> Vec<(u64, Vec<Prepared>)> {
-        let mut b = Batcher::new("i", max_docs, max_bytes, 10);
+        let mut b = Batcher::new("i", &Schema::default(), max_docs, max_bytes, 10);
         let mut out = Vec::new();
         for c in (0..n).collect::<Vec<_>>().chunks(chunk) {
             b.check_contiguous(10 + c[0] as u64);
@@ -133,7 +135,7 @@ mod tests {
             metadata: Default::default(),
             vector: vec![0.5; 4],
         }
-        .to_ndjson("i")
+        .to_ndjson("i", &Schema::default())
         .len();
         // Room for three documents per request (ids d0..d9 have equal length).
         let r = requests(10, 4, 100, one * 3 + one / 2);
@@ -150,7 +152,7 @@ mod tests {
 
     #[test]
     fn a_document_larger_than_the_byte_cap_goes_alone() {
-        let mut b = Batcher::new("i", 100, 50, 0);
+        let mut b = Batcher::new("i", &Schema::default(), 100, 50, 0);
         assert!(b.push(doc(0, 10), vec![]).is_none());
         let first = b
             .push(doc(1, 500), vec![])

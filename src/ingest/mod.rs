@@ -105,7 +105,7 @@ pub async fn run(
     let b = &opts.batching;
     let mut dispatcher =
         Dispatcher::new(engine, &opts.spec, opts.retry.clone(), b.concurrency, setup);
-    let mut batcher = Batcher::new(&opts.spec.name, b.bulk_docs, b.bulk_bytes, resumed_from);
+    let mut batcher = Batcher::new(&opts.spec.name, &opts.spec.schema, b.bulk_docs, b.bulk_bytes, resumed_from);
     stream(
         &mut embedded_rx,
         &mut batcher,

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::embed::Embedder;
-use crate::engines::{Engine, KnnParams, Similarity, TermFilter};
+use crate::engines::{Engine, KnnParams, Schema, Similarity, TermFilter};
 use crate::error::Result;
 use crate::hit::Hit;
 
@@ -63,6 +63,8 @@ pub struct QueryParams {
     pub fusion: Fusion,
     pub filters: Vec<TermFilter>,
     pub similarity: Similarity,
+    /// The index's field names (see [`crate::engines::schema`]).
+    pub schema: Arc<Schema>,
 }
 
 impl QueryParams {
@@ -77,6 +79,7 @@ impl QueryParams {
             },
             filters: Vec::new(),
             similarity: Similarity::Cosine,
+            schema: Arc::new(Schema::default()),
         }
     }
 }
@@ -139,7 +142,7 @@ pub async fn run(
     };
     let (hits, sources, took_ms) = match mode {
         Mode::Bm25 => {
-            let r = engine.bm25(&p.index, text, p.k, &p.filters).await?;
+            let r = engine.bm25(&p.index, &p.schema, text, p.k, &p.filters).await?;
             (r.hits, r.sources, r.took_ms)
         }
         Mode::Knn => {
@@ -147,6 +150,7 @@ pub async fn run(
             let r = engine
                 .knn(
                     &p.index,
+                    &p.schema,
                     v,
                     &KnnParams {
                         k: p.k,
@@ -166,8 +170,8 @@ pub async fn run(
                 candidates: p.candidates.max(leg),
             };
             let (b, k) = tokio::try_join!(
-                engine.bm25(&p.index, text, leg, &p.filters),
-                engine.knn(&p.index, v, &knn_params, &p.filters, p.similarity)
+                engine.bm25(&p.index, &p.schema, text, leg, &p.filters),
+                engine.knn(&p.index, &p.schema, v, &knn_params, &p.filters, p.similarity)
             )?;
             let fused = match p.fusion {
                 Fusion::Rrf { k: rrf_k } => {

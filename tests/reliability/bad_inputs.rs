@@ -67,6 +67,7 @@ async fn bad_records_name_file_line_and_field() {
     let res = engine
         .search(
             &index,
+            &Default::default(),
             serde_json::json!({"query": {"ids": {"values": [docs[2].0]}}}),
         )
         .await
