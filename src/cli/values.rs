@@ -8,7 +8,7 @@ use clap::builder::PossibleValue;
 
 use crate::embed::OptLevel;
 use crate::engines::spec::{EsIndexType, KnnEngine};
-use crate::engines::{EngineKind, Similarity};
+use crate::engines::{AwsService, EngineKind, Similarity};
 use crate::ingest::OnError;
 use crate::query::Mode;
 
@@ -33,7 +33,8 @@ value_enum!(
     KnnEngine,
     EsIndexType,
     Mode,
-    OptLevel
+    OptLevel,
+    AwsService
 );
 
 /// With a help line per value (shown by `ingest --help`).
@@ -77,6 +78,7 @@ mod tests {
         assert_eq!(names::<Mode>(), ["bm25", "knn", "hybrid"]);
         assert_eq!(names::<OptLevel>(), ["disable", "basic", "extended", "all"]);
         assert_eq!(names::<OnError>(), ["skip", "fail"]);
+        assert_eq!(names::<AwsService>(), ["es", "aoss"]);
         assert_eq!(
             EsIndexType::from_str("int8-hnsw", false),
             Ok(EsIndexType::Int8Hnsw)

@@ -22,7 +22,20 @@ impl BulkDoc {
     /// prints `0.10000000149011612`): the engine parses both to the same float, and the f32 form
     /// is about half the text and a fraction of the formatting time.
     pub fn to_ndjson(&self, index: &str) -> Vec<u8> {
-        let action = json!({"index": {"_index": index, "_id": self.id}});
+        self.ndjson(index, true)
+    }
+
+    /// The NDJSON lines without `_id` in the action: the engine picks the id (OpenSearch
+    /// Serverless refuses ids chosen by the client); the corpus id stays in the `doc_id` field.
+    pub fn to_ndjson_without_id(&self, index: &str) -> Vec<u8> {
+        self.ndjson(index, false)
+    }
+
+    fn ndjson(&self, index: &str, with_id: bool) -> Vec<u8> {
+        let action = match with_id {
+            true => json!({"index": {"_index": index, "_id": self.id}}),
+            false => json!({"index": {"_index": index}}),
+        };
         let source = Source(self);
         let mut out = serde_json::to_vec(&action).expect("JSON of a map serializes");
         out.push(b'\n');
@@ -170,6 +183,11 @@ mod tests {
         let mut want = [FIELD_ID, FIELD_TEXT, FIELD_TITLE, FIELD_VECTOR];
         want.sort();
         assert_eq!(fields, want, "no metadata key when there is none");
+        // Serverless: no `_id` in the action; the source (with doc_id) is the same line.
+        let auto = String::from_utf8(doc.to_ndjson_without_id("idx")).unwrap();
+        let (action, source) = auto.trim_end().split_once('\n').unwrap();
+        assert_eq!(action, r#"{"index":{"_index":"idx"}}"#);
+        assert_eq!(source, text.lines().nth(1).unwrap());
     }
 
     #[test]

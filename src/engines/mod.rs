@@ -6,8 +6,10 @@
 //! [`elasticsearch`]), so they are unit-tested without a server and the behaviour tests run
 //! against both real engines.
 
+pub mod aws;
 pub mod bulk;
 mod client;
+pub mod cloud_id;
 mod connect;
 pub mod elasticsearch;
 pub mod opensearch;
@@ -18,6 +20,8 @@ use serde_json::{Value, json};
 
 pub use self::bulk::{BulkDoc, ItemOutcome};
 use self::client::{Client, Method};
+pub use self::aws::{AwsCredentials, AwsService, SigV4};
+pub use self::cloud_id::CloudId;
 pub use self::connect::{ConnectOptions, EngineInfo, EngineKind};
 pub use self::secret::{Secret, redact_url};
 pub use self::spec::{IndexSpec, KnnParams, Similarity, TermFilter};
@@ -46,6 +50,22 @@ impl Engine {
 
     pub fn kind(&self) -> EngineKind {
         self.client.kind()
+    }
+
+    /// Amazon OpenSearch Serverless (`--aws-service aoss`): no client-chosen `_id`, no
+    /// `_refresh`, no `GET /`; hits name their document by the `doc_id` field.
+    pub fn serverless(&self) -> bool {
+        self.client.serverless()
+    }
+
+    /// The corpus id of a hit: `_id`, or on Serverless (where `_id` is the engine's) the
+    /// `doc_id` field of its `_source`.
+    fn hit_id(&self, hit: &Value) -> Option<String> {
+        let id = match self.serverless() {
+            true => hit.pointer(&format!("/_source/{}", spec::FIELD_ID)),
+            false => hit.get("_id"),
+        };
+        id?.as_str().map(str::to_owned)
     }
 
     /// The engine's URL, credentials removed.
@@ -123,7 +143,12 @@ impl Engine {
         bulk::parse_bulk_response(&body, n).map_err(|reason| self.client.bad_answer(reason))
     }
 
+    /// Make what was indexed searchable; nothing on Serverless, which has no `_refresh` (it
+    /// makes documents searchable by itself within seconds).
     pub async fn refresh(&self, index: &str) -> Result<()> {
+        if self.serverless() {
+            return Ok(());
+        }
         self.client()
             .json(Method::Post, &format!("{index}/_refresh"), None)
             .await
@@ -145,7 +170,11 @@ impl Engine {
         let mut ids = Vec::new();
         let mut after: Option<Value> = None;
         loop {
-            let mut body = json!({"size": 5000, "_source": false, "sort": [{spec::FIELD_ID: "asc"}], "query": {"match_all": {}}});
+            let source = match self.serverless() {
+                true => json!([spec::FIELD_ID]),
+                false => json!(false),
+            };
+            let mut body = json!({"size": 5000, "_source": source, "sort": [{spec::FIELD_ID: "asc"}], "query": {"match_all": {}}});
             if let Some(a) = &after {
                 body["search_after"] = a.clone();
             }
@@ -162,8 +191,8 @@ impl Engine {
                 break;
             }
             for h in &hits {
-                if let Some(id) = h.get("_id").and_then(Value::as_str) {
-                    ids.push(id.to_owned());
+                if let Some(id) = self.hit_id(h) {
+                    ids.push(id);
                 }
             }
             after = hits.last().and_then(|h| h.get("sort")).cloned();
@@ -225,7 +254,7 @@ impl Engine {
         let mut pairs: Vec<(Hit, Value)> = raw
             .into_iter()
             .filter_map(|h| {
-                let id = h.get("_id")?.as_str()?.to_owned();
+                let id = self.hit_id(&h)?;
                 let score = h.get("_score").and_then(Value::as_f64).unwrap_or(0.0) as f32;
                 Some((
                     Hit::new(id, score),
