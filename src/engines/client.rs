@@ -232,9 +232,15 @@ impl Client {
                     target.push('=');
                     target.extend(utf8_percent_encode(v, QUERY_VALUE));
                 }
-                let url = self.base.join(target.trim_start_matches('/')).map_err(|e| {
-                    Error::config("--url", format!("cannot join `{target}` to {}: {e}", self.url))
-                })?;
+                let url = self
+                    .base
+                    .join(target.trim_start_matches('/'))
+                    .map_err(|e| {
+                        Error::config(
+                            "--url",
+                            format!("cannot join `{target}` to {}: {e}", self.url),
+                        )
+                    })?;
                 let body = body.as_deref().unwrap_or_default();
                 let headers = signer.sign(method.as_str(), &url, body, SystemTime::now())?;
                 (target, Vec::new(), headers)

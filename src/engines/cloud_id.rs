@@ -27,9 +27,7 @@ impl CloudId {
         let bad = |why: &str| {
             Error::config(
                 FLAG,
-                format!(
-                    "{why}; a cloud id is `NAME:BASE64` as the Elastic Cloud console shows it"
-                ),
+                format!("{why}; a cloud id is `NAME:BASE64` as the Elastic Cloud console shows it"),
             )
         };
         let (name, data) = raw.trim().split_once(':').ok_or_else(|| bad("no `:`"))?;
@@ -145,8 +143,14 @@ mod tests {
     fn malformed_ids_name_the_flag() {
         for (id, why) in [
             // No Elasticsearch uuid: there is nothing to connect to.
-            ("cluster:dXMtZWFzdC0xLmF3cy5mb3VuZC5pbzo0NDMkJA==", "no Elasticsearch"),
-            ("cluster:dXMtZWFzdC0xLmF3cy5mb3VuZC5pbzo0NDM=", "no Elasticsearch"),
+            (
+                "cluster:dXMtZWFzdC0xLmF3cy5mb3VuZC5pbzo0NDMkJA==",
+                "no Elasticsearch",
+            ),
+            (
+                "cluster:dXMtZWFzdC0xLmF3cy5mb3VuZC5pbzo0NDM=",
+                "no Elasticsearch",
+            ),
             ("cluster:", "nothing after"),
             (
                 "dXMtZWFzdC0xLmF3cy5mb3VuZC5pbyQ0ZmE4ODIxZTc1NjM0MDMyYmVkMWNmMjIxMTBlMmY5NyQ=",

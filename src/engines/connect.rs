@@ -7,8 +7,8 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::client::{Client, Method};
 use super::aws::{AwsService, SigV4};
+use super::client::{Client, Method};
 use super::{Engine, Secret};
 use crate::error::{Error, Result};
 

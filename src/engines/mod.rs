@@ -18,9 +18,9 @@ pub mod spec;
 
 use serde_json::{Value, json};
 
+pub use self::aws::{AwsCredentials, AwsService, SigV4};
 pub use self::bulk::{BulkDoc, ItemOutcome};
 use self::client::{Client, Method};
-pub use self::aws::{AwsCredentials, AwsService, SigV4};
 pub use self::cloud_id::CloudId;
 pub use self::connect::{ConnectOptions, EngineInfo, EngineKind};
 pub use self::secret::{Secret, redact_url};

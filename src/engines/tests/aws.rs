@@ -40,7 +40,8 @@ fn header<'a>(headers: &'a [SignedHeader], name: &str) -> Option<&'a str> {
 // Vectors of the AWS SigV4 signing test suite (awslabs/aws-c-auth,
 // tests/aws-signing-test-suite/v4, tag v0.9.0; the copy the aws-sigv4 1.6.4 crate ships in
 // aws-signing-test-suite/v4/). Expected values are the suite's header-signed-request.txt.
-const SUITE_PREFIX: &str = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, ";
+const SUITE_PREFIX: &str =
+    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, ";
 
 #[test]
 fn aws_suite_get_vanilla() {
@@ -189,8 +190,14 @@ fn the_environment_comes_first() {
         ("AWS_SESSION_TOKEN", "envtoken"),
     ]);
     let c = AwsCredentials::resolve(env, Some(home.path().into())).unwrap();
-    assert_eq!((c.access_key_id(), c.source.as_str()), ("FROMENV", "environment"));
-    assert_eq!(c.secrets(), vec![Secret::new("envsecret"), Secret::new("envtoken")]);
+    assert_eq!(
+        (c.access_key_id(), c.source.as_str()),
+        ("FROMENV", "environment")
+    );
+    assert_eq!(
+        c.secrets(),
+        vec![Secret::new("envsecret"), Secret::new("envtoken")]
+    );
     let c = AwsCredentials::resolve(env_of(&[]), Some(home.path().into())).unwrap();
     assert_eq!(c.access_key_id(), "FROMFILE");
     assert!(c.session_token.is_none());
