@@ -32,6 +32,10 @@ if ! "$VENV/bin/python" -c "import onnxruntime, tokenizers, numpy; assert onnxru
   log "installing onnxruntime==$ORT_VERSION tokenizers numpy into the venv"
   "$VENV/bin/pip" install -q --disable-pip-version-check "onnxruntime==$ORT_VERSION" tokenizers numpy
 fi
+if ! "$VENV/bin/python" -c "import botocore; assert botocore.__version__ == '$BOTOCORE_VERSION'" 2>/dev/null; then
+  log "installing botocore==$BOTOCORE_VERSION into the venv (the SigV4 tests compare with it)"
+  "$VENV/bin/pip" install -q --disable-pip-version-check "botocore==$BOTOCORE_VERSION"
+fi
 ort_lib="$("$VENV/bin/python" - <<'PY'
 import glob, os, onnxruntime
 libs = sorted(glob.glob(os.path.join(os.path.dirname(onnxruntime.__file__), "capi", "libonnxruntime.so*")))

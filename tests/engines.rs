@@ -2,8 +2,8 @@
 //! index with a 384-dim vector field and text fields, bulk real embeddings, kNN and BM25 queries.
 
 use sembridge::engines::{
-    Schema,
-    BulkDoc, ConnectOptions, Engine, EngineKind, IndexSpec, ItemOutcome, KnnParams, Similarity,
+    BulkDoc, ConnectOptions, Engine, EngineKind, IndexSpec, ItemOutcome, KnnParams, Schema,
+    Similarity,
 };
 
 use crate::support;
@@ -87,7 +87,13 @@ async fn contract(engine: &Engine, info: &sembridge::engines::EngineInfo) {
     );
 
     let res = engine
-        .bm25(&index, &Schema::default(), "robotic vehicles on Mars", 3, &[])
+        .bm25(
+            &index,
+            &Schema::default(),
+            "robotic vehicles on Mars",
+            3,
+            &[],
+        )
         .await
         .unwrap();
     assert_eq!(res.hits[0].doc_id, "mars", "{:?}", res.hits);

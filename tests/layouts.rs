@@ -35,16 +35,16 @@ async fn model_guard_names_both_models(engine: &Engine, info: &EngineInfo) {
         err.contains("holds vectors of model") && err.contains("--allow-model-mismatch"),
         "{err}"
     );
-    let int8_short = sembridge::embed::Embedder::load(
-        &support::int8_model(),
-        Default::default(),
-    )
-    .unwrap()
-    .fingerprint()
-    .unwrap()
-    .short();
+    let int8_short = sembridge::embed::Embedder::load(&support::int8_model(), Default::default())
+        .unwrap()
+        .fingerprint()
+        .unwrap()
+        .short();
     assert!(err.contains(&int8_short), "names the index's model: {err}");
-    assert!(err.contains(fp32.to_str().unwrap()), "names the query model: {err}");
+    assert!(
+        err.contains(fp32.to_str().unwrap()),
+        "names the query model: {err}"
+    );
 
     let (code, out, err) = query(
         &url,
@@ -53,9 +53,17 @@ async fn model_guard_names_both_models(engine: &Engine, info: &EngineInfo) {
     );
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("warning"), "{err}");
-    assert!(!serde_json::from_str::<Vec<serde_json::Value>>(&out).unwrap().is_empty());
+    assert!(
+        !serde_json::from_str::<Vec<serde_json::Value>>(&out)
+            .unwrap()
+            .is_empty()
+    );
     // BM25 embeds nothing: no guard.
-    let (code, _, err) = query(&url, &index, &["--model", fp32.to_str().unwrap(), "--mode", "bm25"]);
+    let (code, _, err) = query(
+        &url,
+        &index,
+        &["--model", fp32.to_str().unwrap(), "--mode", "bm25"],
+    );
     assert_eq!(code, 0, "{err}");
     engine.delete_index(&index).await.unwrap();
 }
@@ -67,8 +75,10 @@ async fn vector_fields_are_found_or_chosen(engine: &Engine, info: &EngineInfo) {
     let url = support::engine_url(info.kind);
     let index = unique_index("twovec");
     let vector = |dims: usize| match info.kind {
-        sembridge::engines::EngineKind::OpenSearch => json!({"type": "knn_vector", "dimension": dims,
-            "method": {"name": "hnsw", "engine": "lucene", "space_type": "cosinesimil"}}),
+        sembridge::engines::EngineKind::OpenSearch => {
+            json!({"type": "knn_vector", "dimension": dims,
+            "method": {"name": "hnsw", "engine": "lucene", "space_type": "cosinesimil"}})
+        }
         sembridge::engines::EngineKind::Elasticsearch => {
             json!({"type": "dense_vector", "dims": dims, "index": true, "similarity": "cosine"})
         }
@@ -92,7 +102,8 @@ async fn vector_fields_are_found_or_chosen(engine: &Engine, info: &EngineInfo) {
     assert!(status.is_success(), "{status}");
     let mut v = vec![0f32; 384];
     v[0] = 1.0;
-    let doc = json!({"body": "robots explore Mars", "a_vec": v, "small_vec": [1.0, 0, 0, 0, 0, 0, 0, 0]});
+    let doc =
+        json!({"body": "robots explore Mars", "a_vec": v, "small_vec": [1.0, 0, 0, 0, 0, 0, 0, 0]});
     let status = reqwest::Client::new()
         .put(format!("{url}/{index}/_doc/d1?refresh=true"))
         .json(&doc)
@@ -115,10 +126,20 @@ async fn vector_fields_are_found_or_chosen(engine: &Engine, info: &EngineInfo) {
     assert_eq!(code, 0, "{err}");
     let hits: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
     assert_eq!(hits[0]["id"], "d1");
-    assert_eq!(hits[0]["text"], "robots explore Mars", "the only text field is the text");
-    let (code, _, err) = query(&url, &index, &["--mode", "knn", "--vector-field", "small_vec"]);
+    assert_eq!(
+        hits[0]["text"], "robots explore Mars",
+        "the only text field is the text"
+    );
+    let (code, _, err) = query(
+        &url,
+        &index,
+        &["--mode", "knn", "--vector-field", "small_vec"],
+    );
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("small_vec") && err.contains('8') && err.contains("384"), "{err}");
+    assert!(
+        err.contains("small_vec") && err.contains('8') && err.contains("384"),
+        "{err}"
+    );
     let (code, _, err) = query(&url, &index, &["--mode", "knn", "--vector-field", "nope"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--vector-field `nope`"), "{err}");
@@ -166,16 +187,25 @@ async fn export_gives_back_the_indexed_vectors(engine: &Engine, info: &EngineInf
             "7",
         ]);
         assert_eq!(code, 0, "{err}");
-        let (a, b) = (Store::open(&written).unwrap(), Store::open(&exported).unwrap());
+        let (a, b) = (
+            Store::open(&written).unwrap(),
+            Store::open(&exported).unwrap(),
+        );
         assert_eq!(a.len(), b.len(), "{schema}");
         let mut max = 0f32;
         for (i, id) in a.ids().iter().enumerate() {
-            let j = b.index_of(id).unwrap_or_else(|| panic!("{schema}: {id} not exported"));
+            let j = b
+                .index_of(id)
+                .unwrap_or_else(|| panic!("{schema}: {id} not exported"));
             for (x, y) in a.vector(i).iter().zip(b.vector(j)) {
                 max = max.max((x - y).abs());
             }
         }
-        assert!(max <= 1e-6, "{schema} on {}: max difference {max}", info.kind);
+        assert!(
+            max <= 1e-6,
+            "{schema} on {}: max difference {max}",
+            info.kind
+        );
         assert_eq!(
             b.meta().pointer("/model/short"),
             a.meta().pointer("/model/short"),

@@ -186,7 +186,10 @@ async fn field_flags_apply_to_a_detected_csv(engine: &Engine, info: &EngineInfo)
     let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(summary["indexed"], 2, "{summary}");
     assert_eq!(engine.all_ids(&index).await.unwrap(), ["p1", "p2"]);
-    let res = engine.bm25(&index, &Default::default(), "cholesterol", 1, &[]).await.unwrap();
+    let res = engine
+        .bm25(&index, &Default::default(), "cholesterol", 1, &[])
+        .await
+        .unwrap();
     assert_eq!(res.hits[0].doc_id, "p1");
     assert_eq!(res.sources[0]["title"], "Statins");
     assert!(

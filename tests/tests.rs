@@ -13,4 +13,5 @@ mod proxy;
 mod quality;
 mod reliability;
 mod serve;
+mod sigv4;
 mod tls;

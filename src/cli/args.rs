@@ -8,7 +8,9 @@ use clap::Args;
 
 use crate::corpus::{CorpusFormat, KNOWN_EXTENSIONS};
 use crate::embed::{EmbedOptions, Embedder, OptLevel};
-use crate::engines::{ConnectOptions, EngineKind, Secret, Similarity};
+use crate::engines::{
+    AwsCredentials, AwsService, CloudId, ConnectOptions, EngineKind, Secret, SigV4, Similarity,
+};
 use crate::error::{Error, Result};
 use crate::query::fusion::DEFAULT_RRF_K;
 use crate::query::{Fusion, QueryParams};
@@ -24,13 +26,20 @@ pub struct ConnArgs {
         hide_env_values = true
     )]
     pub url: String,
+    /// Elastic Cloud deployment id (NAME:BASE64 from the console); gives the URL
+    /// (https://ES_UUID.HOST[:PORT]) instead of --url.
+    #[arg(long, env = "SEMBRIDGE_CLOUD_ID", conflicts_with = "url")]
+    pub cloud_id: Option<String>,
     #[command(flatten)]
     pub client: ClientArgs,
 }
 
 impl ConnArgs {
     pub fn options(&self) -> Result<ConnectOptions> {
-        self.client.options(&self.url)
+        match &self.cloud_id {
+            Some(id) => self.client.options(&CloudId::parse(id)?.es_url()),
+            None => self.client.options(&self.url),
+        }
     }
 }
 
@@ -64,6 +73,15 @@ pub struct ClientArgs {
     /// costs more CPU time than it saves).
     #[arg(long)]
     pub gzip: bool,
+    /// Sign every request with AWS Signature V4 for this region (Amazon OpenSearch Service or
+    /// Serverless); credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+    /// AWS_SESSION_TOKEN, else the AWS_PROFILE profile of ~/.aws/credentials or ~/.aws/config.
+    #[arg(long, value_name = "REGION", conflicts_with_all = ["user", "password", "api_key"])]
+    pub aws_sigv4: Option<String>,
+    /// The AWS service to sign for: es (OpenSearch Service domains) or aoss (Serverless
+    /// collections: no custom _id, no _refresh, no --resume).
+    #[arg(long, value_enum, default_value_t = AwsService::Es, requires = "aws_sigv4")]
+    pub aws_service: AwsService,
 }
 
 impl ClientArgs {
@@ -85,6 +103,14 @@ impl ClientArgs {
             insecure: self.insecure,
             timeout: Duration::from_secs(self.timeout),
             gzip: self.gzip,
+            sigv4: match &self.aws_sigv4 {
+                Some(region) => Some(SigV4::new(
+                    region,
+                    self.aws_service,
+                    AwsCredentials::from_default_chain()?,
+                )?),
+                None => None,
+            },
         })
     }
 }

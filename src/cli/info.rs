@@ -43,33 +43,42 @@ async fn knn_round_trip(engine: &Engine) -> crate::error::Result<bool> {
     let result = async {
         let mut body = Vec::new();
         for (id, v) in [("x", vec![1.0, 0.0, 0.0]), ("y", vec![0.0, 1.0, 0.0])] {
-            body.extend(
-                BulkDoc {
-                    id: id.into(),
-                    title: String::new(),
-                    text: id.into(),
-                    metadata: Default::default(),
-                    vector: v,
-                }
-                .to_ndjson(&index, &spec.schema),
-            );
+            let doc = BulkDoc {
+                id: id.into(),
+                title: String::new(),
+                text: id.into(),
+                metadata: Default::default(),
+                vector: v,
+            };
+            body.extend(match engine.serverless() {
+                true => doc.to_ndjson_without_id(&index, &spec.schema),
+                false => doc.to_ndjson(&index, &spec.schema),
+            });
         }
         engine.bulk(body, 2).await?;
         engine.refresh(&index).await?;
-        let res = engine
-            .knn(
-                &index,
-                &spec.schema,
-                &[0.9, 0.1, 0.0],
-                &KnnParams {
-                    k: 1,
-                    candidates: 10,
-                },
-                &[],
-                Similarity::Cosine,
-            )
-            .await?;
-        Ok(res.hits.first().is_some_and(|h| h.doc_id == "x"))
+        // Serverless has no refresh: documents become searchable within seconds.
+        let tries = if engine.serverless() { 30 } else { 1 };
+        for attempt in 1..=tries {
+            let res = engine
+                .knn(
+                    &index,
+                    &spec.schema,
+                    &[0.9, 0.1, 0.0],
+                    &KnnParams {
+                        k: 1,
+                        candidates: 10,
+                    },
+                    &[],
+                    Similarity::Cosine,
+                )
+                .await?;
+            if !res.hits.is_empty() || attempt == tries {
+                return Ok(res.hits.first().is_some_and(|h| h.doc_id == "x"));
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+        Ok(false)
     }
     .await;
     engine.delete_index(&index).await?;

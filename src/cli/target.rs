@@ -133,8 +133,8 @@ async fn check_model(
     allow: bool,
 ) -> Result<()> {
     let e = Arc::clone(embedder);
-    let model = crate::blocking::run("model fingerprint", move || Ok(e.fingerprint()?.short()))
-        .await?;
+    let model =
+        crate::blocking::run("model fingerprint", move || Ok(e.fingerprint()?.short())).await?;
     if model == index_model {
         return Ok(());
     }

@@ -8,7 +8,7 @@ use clap::builder::PossibleValue;
 
 use crate::embed::OptLevel;
 use crate::engines::spec::{EsIndexType, KnnEngine};
-use crate::engines::{EngineKind, SchemaPreset, Similarity};
+use crate::engines::{AwsService, EngineKind, SchemaPreset, Similarity};
 use crate::ingest::OnError;
 use crate::query::Mode;
 
@@ -34,7 +34,8 @@ value_enum!(
     EsIndexType,
     Mode,
     OptLevel,
-    SchemaPreset
+    SchemaPreset,
+    AwsService
 );
 
 /// With a help line per value (shown by `ingest --help`).
@@ -78,6 +79,7 @@ mod tests {
         assert_eq!(names::<Mode>(), ["bm25", "knn", "hybrid"]);
         assert_eq!(names::<OptLevel>(), ["disable", "basic", "extended", "all"]);
         assert_eq!(names::<OnError>(), ["skip", "fail"]);
+        assert_eq!(names::<AwsService>(), ["es", "aoss"]);
         assert_eq!(
             EsIndexType::from_str("int8-hnsw", false),
             Ok(EsIndexType::Int8Hnsw)

@@ -28,7 +28,21 @@ impl BulkDoc {
     /// with a field of the schema makes a duplicate key, which the engine refuses for that
     /// document (dead-lettered with the engine's reason).
     pub fn to_ndjson(&self, index: &str, schema: &Schema) -> Vec<u8> {
-        let action = json!({"index": {"_index": index, "_id": self.id}});
+        self.ndjson(index, schema, true)
+    }
+
+    /// The NDJSON lines without `_id` in the action: the engine picks the id (OpenSearch
+    /// Serverless refuses ids chosen by the client); the corpus id stays in the schema's id
+    /// field (`doc_id` by default).
+    pub fn to_ndjson_without_id(&self, index: &str, schema: &Schema) -> Vec<u8> {
+        self.ndjson(index, schema, false)
+    }
+
+    fn ndjson(&self, index: &str, schema: &Schema, with_id: bool) -> Vec<u8> {
+        let action = match with_id {
+            true => json!({"index": {"_index": index, "_id": self.id}}),
+            false => json!({"index": {"_index": index}}),
+        };
         let source = Source(self, schema);
         let mut out = serde_json::to_vec(&action).expect("JSON of a map serializes");
         out.push(b'\n');
@@ -54,16 +68,14 @@ impl serde::Serialize for Source<'_> {
                 map.serialize_entry(t, &d.title)?;
                 map.serialize_entry(&schema.text, &d.text)?;
             }
-            None => map.serialize_entry(
-                &schema.text,
-                &crate::corpus::embed_text(&d.title, &d.text),
-            )?,
+            None => {
+                map.serialize_entry(&schema.text, &crate::corpus::embed_text(&d.title, &d.text))?
+            }
         }
         map.serialize_entry(&schema.vector, &d.vector)?;
-        let title = (schema.title.is_none()
-            && !d.title.is_empty()
-            && !d.metadata.contains_key("title"))
-        .then_some(&d.title);
+        let title =
+            (schema.title.is_none() && !d.title.is_empty() && !d.metadata.contains_key("title"))
+                .then_some(&d.title);
         match &schema.metadata {
             Some(m) if !d.metadata.is_empty() || title.is_some() => {
                 map.serialize_entry(m, &Metadata(&d.metadata, title))?
@@ -220,6 +232,11 @@ mod tests {
             ["doc_id", "embedding", "text", "title"],
             "no metadata key when there is none"
         );
+        // Serverless: no `_id` in the action; the source (with doc_id) is the same line.
+        let auto = String::from_utf8(doc.to_ndjson_without_id("idx", &Schema::default())).unwrap();
+        let (action, source) = auto.trim_end().split_once('\n').unwrap();
+        assert_eq!(action, r#"{"index":{"_index":"idx"}}"#);
+        assert_eq!(source, text.lines().nth(1).unwrap());
     }
 
     fn source_of(doc: &BulkDoc, schema: &Schema) -> Value {

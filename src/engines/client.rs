@@ -2,10 +2,13 @@
 //! (auth, TLS, pooling) that turns every non-2xx answer into an error with the engine's reason,
 //! and every message into one without credentials.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
+use url::Url;
 
+use super::aws::{AwsService, SigV4};
 use super::secret::{Secret, parse_url, redact_url, scrub};
 use super::{ConnectOptions, EngineKind};
 use crate::error::{Error, Result};
@@ -19,6 +22,26 @@ pub enum Method {
     Head,
 }
 
+impl Method {
+    fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+            Method::Head => "HEAD",
+        }
+    }
+}
+
+/// What a query string keeps unencoded when the request is signed: RFC 3986's unreserved
+/// characters, the encoding SigV4's canonical query uses, so the bytes sent are the bytes signed.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 /// The transport of one engine's client crate. The single place that knows which engine a
 /// [`Client`] (and so an [`Engine`](super::Engine)) talks to.
 #[derive(Debug, Clone)]
@@ -31,6 +54,10 @@ enum Transport {
 #[derive(Debug, Clone)]
 pub struct Client {
     transport: Transport,
+    /// The URL the transport joins request paths to (no credentials in it).
+    base: Url,
+    /// Signs every request (`--aws-sigv4`).
+    sigv4: Option<SigV4>,
     url: String,
     secrets: Vec<Secret>,
     timeout: Duration,
@@ -49,7 +76,17 @@ impl Client {
             }
             (None, None, c) => c,
         };
+        if opts.sigv4.is_some() && (basic.is_some() || opts.api_key.is_some()) {
+            return Err(Error::config(
+                "--aws-sigv4",
+                "signs every request itself: drop --user/--password, --api-key and \
+                 user:password@ in --url",
+            ));
+        }
         let mut secrets: Vec<Secret> = Vec::new();
+        if let Some(s) = &opts.sigv4 {
+            secrets.extend(s.credentials().secrets());
+        }
         if let Some((_, p)) = &basic {
             secrets.push(p.clone());
         }
@@ -106,6 +143,8 @@ impl Client {
         };
         Ok(Client {
             transport,
+            base: url,
+            sigv4: opts.sigv4.clone(),
             url: shown,
             secrets,
             timeout: opts.timeout,
@@ -115,6 +154,13 @@ impl Client {
 
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Whether the cluster is OpenSearch Serverless (requests signed for `aoss`).
+    pub fn serverless(&self) -> bool {
+        self.sigv4
+            .as_ref()
+            .is_some_and(|s| s.service == AwsService::Aoss)
     }
 
     /// Which engine this client talks to (the transport it was built with).
@@ -173,6 +219,34 @@ impl Client {
             ),
             None => (path, Vec::new()),
         };
+        // A signed request carries its query in the path, encoded here, and the signature of
+        // the URL the transport will build from it (it joins the path to the base URL the same
+        // way) and of the exact body bytes (the transports send them unchanged: no request
+        // compression is enabled).
+        let (path, query, signed) = match &self.sigv4 {
+            Some(signer) => {
+                let mut target = path;
+                for (i, (k, v)) in query.iter().enumerate() {
+                    target.push(if i == 0 { '?' } else { '&' });
+                    target.extend(utf8_percent_encode(k, QUERY_VALUE));
+                    target.push('=');
+                    target.extend(utf8_percent_encode(v, QUERY_VALUE));
+                }
+                let url = self
+                    .base
+                    .join(target.trim_start_matches('/'))
+                    .map_err(|e| {
+                        Error::config(
+                            "--url",
+                            format!("cannot join `{target}` to {}: {e}", self.url),
+                        )
+                    })?;
+                let body = body.as_deref().unwrap_or_default();
+                let headers = signer.sign(method.as_str(), &url, body, SystemTime::now())?;
+                (target, Vec::new(), headers)
+            }
+            None => (path, query, Vec::new()),
+        };
         let query = if query.is_empty() { None } else { Some(&query) };
         // The two crates have the same transport API under different paths: one body serves both.
         macro_rules! send_via {
@@ -192,6 +266,12 @@ impl Client {
                 // The crates' HTTP client asks for gzip unless told otherwise.
                 if !self.gzip {
                     headers.insert(ACCEPT_ENCODING, HeaderValue::from_static("identity"));
+                }
+                for h in &signed {
+                    let mut value = HeaderValue::from_str(&h.value)
+                        .map_err(|e| Error::config("--aws-sigv4", format!("{}: {e}", h.name)))?;
+                    value.set_sensitive(h.sensitive || h.name == "authorization");
+                    headers.insert(h.name, value);
                 }
                 if ndjson {
                     headers.insert(

@@ -7,9 +7,10 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::aws::{AwsService, SigV4};
 use super::client::{Client, Method};
 use super::{Engine, Secret};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Which engine a cluster runs. Displayed as the product name; [`EngineKind::name`] is the
 /// lowercase spelling of flags and JSON.
@@ -72,6 +73,8 @@ pub struct ConnectOptions {
     /// Let the engine gzip its answers (saves bandwidth on slow links, costs CPU at both ends;
     /// off by default, as it adds milliseconds per query on a local or data-center network).
     pub gzip: bool,
+    /// Sign every request with AWS SigV4 (Amazon OpenSearch Service, Serverless).
+    pub sigv4: Option<SigV4>,
 }
 
 impl ConnectOptions {
@@ -86,6 +89,7 @@ impl ConnectOptions {
             insecure: false,
             timeout: Duration::from_secs(60),
             gzip: false,
+            sigv4: None,
         }
     }
 }
@@ -103,6 +107,9 @@ pub struct EngineInfo {
 impl Engine {
     /// Connect, detecting the engine from `GET /` unless `opts.kind` says which.
     pub async fn connect(opts: &ConnectOptions) -> Result<(Engine, EngineInfo)> {
+        if opts.sigv4.as_ref().map(|s| s.service) == Some(AwsService::Aoss) {
+            return Self::connect_serverless(opts);
+        }
         // Probe with a transport that accepts the credentials given: only Elasticsearch's takes
         // an encoded API key (no `:`); the answer to `GET /` then says which engine it is.
         let encoded_key = opts
@@ -145,6 +152,28 @@ impl Engine {
                 .unwrap_or("")
                 .to_owned(),
             plugins,
+        };
+        Ok((engine, info))
+    }
+
+    /// OpenSearch Serverless has no `GET /` (nor `_cat/plugins`): the engine is OpenSearch by
+    /// definition and nothing is asked before the first real request.
+    fn connect_serverless(opts: &ConnectOptions) -> Result<(Engine, EngineInfo)> {
+        if opts.kind == Some(EngineKind::Elasticsearch) {
+            return Err(Error::config(
+                "--engine",
+                "--aws-service aoss is OpenSearch Serverless; drop --engine elasticsearch",
+            ));
+        }
+        let engine = Engine {
+            client: Client::new(opts, EngineKind::OpenSearch)?,
+        };
+        let info = EngineInfo {
+            kind: EngineKind::OpenSearch,
+            version: "serverless".to_owned(),
+            url: engine.url().to_owned(),
+            cluster_name: String::new(),
+            plugins: Vec::new(),
         };
         Ok((engine, info))
     }

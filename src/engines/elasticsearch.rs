@@ -59,7 +59,6 @@ pub fn score_to_similarity(score: f32, s: Similarity) -> f32 {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

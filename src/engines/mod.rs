@@ -6,8 +6,10 @@
 //! [`elasticsearch`]), so they are unit-tested without a server and the behaviour tests run
 //! against both real engines.
 
+pub mod aws;
 pub mod bulk;
 mod client;
+pub mod cloud_id;
 mod connect;
 pub mod elasticsearch;
 pub mod opensearch;
@@ -17,8 +19,10 @@ pub mod spec;
 
 use serde_json::{Value, json};
 
+pub use self::aws::{AwsCredentials, AwsService, SigV4};
 pub use self::bulk::{BulkDoc, ItemOutcome};
 use self::client::{Client, Method};
+pub use self::cloud_id::CloudId;
 pub use self::connect::{ConnectOptions, EngineInfo, EngineKind};
 pub use self::schema::{IndexLayout, Schema, SchemaPreset, SchemaRequest};
 pub use self::secret::{Secret, redact_url};
@@ -48,6 +52,22 @@ impl Engine {
 
     pub fn kind(&self) -> EngineKind {
         self.client.kind()
+    }
+
+    /// Amazon OpenSearch Serverless (`--aws-service aoss`): no client-chosen `_id`, no
+    /// `_refresh`, no `GET /`; hits name their document by the `doc_id` field.
+    pub fn serverless(&self) -> bool {
+        self.client.serverless()
+    }
+
+    /// The corpus id of a hit in `all_ids`: `_id`, or on Serverless (where `_id` is the
+    /// engine's) the default schema's id field of its `_source`.
+    fn hit_id(&self, hit: &Value) -> Option<String> {
+        let id = match (self.serverless(), Schema::default().id) {
+            (true, Some(field)) => hit.get("_source")?.get(field)?.clone(),
+            _ => hit.get("_id")?.clone(),
+        };
+        id.as_str().map(str::to_owned)
     }
 
     /// The engine's URL, credentials removed.
@@ -90,7 +110,9 @@ impl Engine {
             .json(Method::Get, &format!("{index}/_mapping"), None)
             .await?;
         let Some(obj) = body.as_object() else {
-            return Err(self.client.bad_answer(format!("mapping of `{index}` is not an object")));
+            return Err(self
+                .client
+                .bad_answer(format!("mapping of `{index}` is not an object")));
         };
         Ok(obj
             .iter()
@@ -114,7 +136,7 @@ impl Engine {
             other => other?,
         };
         request
-            .resolve(self.kind(), index, &mappings)
+            .resolve(self.kind(), &mappings)
             .map_err(|message| Error::Layout {
                 index: index.to_owned(),
                 message,
@@ -135,7 +157,11 @@ impl Engine {
     /// The differences between an existing index's mapping and the spec (empty = fine).
     pub async fn mapping_differences(&self, spec: &IndexSpec) -> Result<Vec<String>> {
         let mappings = self.mappings(&spec.name).await?;
-        let mapping = mappings.into_iter().next().map(|m| m.1).unwrap_or(Value::Null);
+        let mapping = mappings
+            .into_iter()
+            .next()
+            .map(|m| m.1)
+            .unwrap_or(Value::Null);
         Ok(spec.differences(&mapping))
     }
 
@@ -163,7 +189,12 @@ impl Engine {
         bulk::parse_bulk_response(&body, n).map_err(|reason| self.client.bad_answer(reason))
     }
 
+    /// Make what was indexed searchable; nothing on Serverless, which has no `_refresh` (it
+    /// makes documents searchable by itself within seconds).
     pub async fn refresh(&self, index: &str) -> Result<()> {
+        if self.serverless() {
+            return Ok(());
+        }
         self.client()
             .json(Method::Post, &format!("{index}/_refresh"), None)
             .await
@@ -180,15 +211,15 @@ impl Engine {
             .ok_or_else(|| self.client.bad_answer(format!("no `count` in {body}")))
     }
 
-    /// Every document id in the index (`_id`, sorted).
+    /// Every document id in the index (`_id`, or on Serverless `doc_id`; sorted).
     pub async fn all_ids(&self, index: &str) -> Result<Vec<String>> {
         let mut ids = Vec::new();
-        self.scroll(index, json!(false), 5000, |hits| {
-            ids.extend(
-                hits.iter()
-                    .filter_map(|h| h.get("_id").and_then(Value::as_str))
-                    .map(str::to_owned),
-            );
+        let source = match (self.serverless(), Schema::default().id) {
+            (true, Some(field)) => json!([field]),
+            _ => json!(false),
+        };
+        self.scroll(index, source, 5000, |hits| {
+            ids.extend(hits.iter().filter_map(|h| self.hit_id(h)));
             Ok(())
         })
         .await?;
@@ -207,10 +238,15 @@ impl Engine {
         mut each: impl FnMut(&[Value]) -> Result<()>,
     ) -> Result<u64> {
         const KEEP: &str = "2m";
-        let body = json!({"size": page, "sort": ["_doc"], "_source": source, "query": {"match_all": {}}});
+        let body =
+            json!({"size": page, "sort": ["_doc"], "_source": source, "query": {"match_all": {}}});
         let mut res = self
             .client()
-            .json(Method::Post, &format!("{index}/_search?scroll={KEEP}"), Some(body))
+            .json(
+                Method::Post,
+                &format!("{index}/_search?scroll={KEEP}"),
+                Some(body),
+            )
             .await?;
         let mut seen = 0u64;
         let mut scroll_id: Option<String> = None;
@@ -234,11 +270,17 @@ impl Engine {
                 break Err(e);
             }
             let Some(id) = scroll_id.clone() else {
-                break Err(self.client.bad_answer("scroll answer without `_scroll_id`".to_owned()));
+                break Err(self
+                    .client
+                    .bad_answer("scroll answer without `_scroll_id`".to_owned()));
             };
             res = match self
                 .client()
-                .json(Method::Post, "_search/scroll", Some(json!({"scroll": KEEP, "scroll_id": id})))
+                .json(
+                    Method::Post,
+                    "_search/scroll",
+                    Some(json!({"scroll": KEEP, "scroll_id": id})),
+                )
                 .await
             {
                 Ok(r) => r,
@@ -249,7 +291,11 @@ impl Engine {
             // Best effort: a scroll not cleared expires after KEEP anyway.
             let _ = self
                 .client()
-                .json(Method::Delete, "_search/scroll", Some(json!({"scroll_id": [id]})))
+                .json(
+                    Method::Delete,
+                    "_search/scroll",
+                    Some(json!({"scroll_id": [id]})),
+                )
                 .await;
         }
         outcome
@@ -340,7 +386,10 @@ fn check_shards(res: &Value, index: &str) -> std::result::Result<(), String> {
     if failed == 0 {
         return Ok(());
     }
-    let total = res.pointer("/_shards/total").and_then(Value::as_u64).unwrap_or(0);
+    let total = res
+        .pointer("/_shards/total")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
     let reason = res
         .pointer("/_shards/failures/0/reason")
         .map(bulk::describe_error)

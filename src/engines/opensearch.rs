@@ -64,7 +64,6 @@ pub fn score_to_similarity(score: f32, s: Similarity, engine: KnnEngine) -> f32 
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,7 +123,9 @@ mod tests {
             } else {
                 1.0 / (1.0 - sim)
             };
-            assert!((score_to_similarity(ip, Similarity::Dot, KnnEngine::Lucene) - sim).abs() < 1e-6);
+            assert!(
+                (score_to_similarity(ip, Similarity::Dot, KnnEngine::Lucene) - sim).abs() < 1e-6
+            );
         }
         let l2 = score_to_similarity(1.0 / (1.0 + 0.25), Similarity::L2, KnnEngine::Lucene);
         assert!((l2 + 0.25).abs() < 1e-6);

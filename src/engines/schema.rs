@@ -374,7 +374,9 @@ pub fn text_fields(mapping: &Value) -> Vec<String> {
 /// Whether a mapping has a field at `path` (an object's subfield by dotted path).
 pub fn has_field(mapping: &Value, path: &str) -> bool {
     let mut found = false;
-    walk(mapping.get("properties"), "", &mut |p, _| found |= p == path);
+    walk(mapping.get("properties"), "", &mut |p, _| {
+        found |= p == path
+    });
     found
 }
 
@@ -429,9 +431,11 @@ impl IndexLayout {
     pub fn vector_field(&self) -> std::result::Result<&VectorField, String> {
         match (&self.vector, self.vector_fields.len()) {
             (Some(v), _) => Ok(v),
-            (None, 0) => Err("it has no vector field (knn_vector or dense_vector): only BM25 \
+            (None, 0) => Err(
+                "it has no vector field (knn_vector or dense_vector): only BM25 \
                               can search it"
-                .to_owned()),
+                    .to_owned(),
+            ),
             (None, _) => Err(format!(
                 "it has several vector fields ({}): choose one with --vector-field",
                 describe_vectors(&self.vector_fields)
@@ -478,7 +482,6 @@ impl SchemaRequest {
     pub fn resolve(
         &self,
         engine: EngineKind,
-        index: &str,
         mappings: &[(String, Value)],
     ) -> std::result::Result<IndexLayout, String> {
         let Some((_, first)) = mappings.first() else {
@@ -631,7 +634,14 @@ mod tests {
             Boosted::parse("title^2.5").unwrap().to_query_field(),
             "title^2.5"
         );
-        for bad in ["title^", "title^x", "^2", "title^0", "title^-1", "title^inf"] {
+        for bad in [
+            "title^",
+            "title^x",
+            "^2",
+            "title^0",
+            "title^-1",
+            "title^inf",
+        ] {
             assert!(Boosted::parse(bad).is_err(), "{bad}");
         }
     }
@@ -684,7 +694,10 @@ mod tests {
     fn display_source_reads_each_layout() {
         let sb = Schema::default();
         let src = json!({"doc_id": "d1", "title": "T", "text": "body"});
-        assert_eq!(sb.display_source(&src), json!({"title": "T", "text": "body"}));
+        assert_eq!(
+            sb.display_source(&src),
+            json!({"title": "T", "text": "body"})
+        );
         assert_eq!(sb.hit_id("other", &src), "d1");
         let lc = Schema::preset(SchemaPreset::Langchain, EngineKind::Elasticsearch);
         let src = json!({"text": "T body", "metadata": {"title": "T"}});
@@ -693,7 +706,10 @@ mod tests {
             json!({"title": null, "text": "T body"})
         );
         let src = json!({"text": "body", "metadata": {"title": "T"}});
-        assert_eq!(lc.display_source(&src), json!({"title": "T", "text": "body"}));
+        assert_eq!(
+            lc.display_source(&src),
+            json!({"title": "T", "text": "body"})
+        );
         assert_eq!(lc.hit_id("u1", &src), "u1");
         let hs = Schema::preset(SchemaPreset::Haystack, EngineKind::OpenSearch);
         assert_eq!(hs.hit_id("x", &json!({"id": "h1"})), "h1");
@@ -715,7 +731,7 @@ mod tests {
                 "method": {"engine": "lucene", "space_type": "l2"}}
         }});
         let r = SchemaRequest::default()
-            .resolve(EngineKind::OpenSearch, "idx", &one(lc.clone()))
+            .resolve(EngineKind::OpenSearch, &one(lc.clone()))
             .unwrap();
         assert_eq!(r.schema.vector, "vector_field");
         assert_eq!(r.vector.as_ref().unwrap().similarity, Some(Similarity::L2));
@@ -727,29 +743,49 @@ mod tests {
         let mut two = lc.clone();
         two["properties"]["other"] = json!({"type": "knn_vector", "dimension": 8});
         let r = SchemaRequest::default()
-            .resolve(EngineKind::OpenSearch, "idx", &one(two.clone()))
+            .resolve(EngineKind::OpenSearch, &one(two.clone()))
             .unwrap();
         assert_eq!(r.vector, None, "BM25 can still search it");
         let e = r.vector_field().unwrap_err();
-        assert!(e.contains("several vector fields") && e.contains("`other` (8 dims, l2)") && e.contains("--vector-field"), "{e}");
+        assert!(
+            e.contains("several vector fields")
+                && e.contains("`other` (8 dims, l2)")
+                && e.contains("--vector-field"),
+            "{e}"
+        );
         let pick = SchemaRequest {
             vector: Some("other".into()),
             ..Default::default()
         };
-        let r = pick.resolve(EngineKind::OpenSearch, "idx", &one(two.clone())).unwrap();
-        assert_eq!((r.schema.vector.as_str(), r.schema.scores), ("other", KnnEngine::Faiss));
+        let r = pick
+            .resolve(EngineKind::OpenSearch, &one(two.clone()))
+            .unwrap();
+        assert_eq!(
+            (r.schema.vector.as_str(), r.schema.scores),
+            ("other", KnnEngine::Faiss)
+        );
         let wrong = SchemaRequest {
             vector: Some("nope".into()),
             ..Default::default()
         };
-        let e = wrong.resolve(EngineKind::OpenSearch, "idx", &one(two)).unwrap_err();
-        assert!(e.contains("--vector-field `nope`") && e.contains("vector_field"), "{e}");
+        let e = wrong
+            .resolve(EngineKind::OpenSearch, &one(two))
+            .unwrap_err();
+        assert!(
+            e.contains("--vector-field `nope`") && e.contains("vector_field"),
+            "{e}"
+        );
         let bad_bm25 = SchemaRequest {
             bm25: Some(vec![Boosted::parse("title^2").unwrap()]),
             ..Default::default()
         };
-        let e = bad_bm25.resolve(EngineKind::OpenSearch, "idx", &one(lc)).unwrap_err();
-        assert!(e.contains("`title`") && e.contains("metadata.title, text"), "{e}");
+        let e = bad_bm25
+            .resolve(EngineKind::OpenSearch, &one(lc))
+            .unwrap_err();
+        assert!(
+            e.contains("`title`") && e.contains("metadata.title, text"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -760,7 +796,7 @@ mod tests {
         spec.model = Some("m1".into());
         let body = crate::engines::elasticsearch::create_index_body(&spec);
         let r = SchemaRequest::default()
-            .resolve(EngineKind::Elasticsearch, "i", &one(body["mappings"].clone()))
+            .resolve(EngineKind::Elasticsearch, &one(body["mappings"].clone()))
             .unwrap();
         assert_eq!(r.schema, spec.schema);
         assert_eq!(r.model.as_deref(), Some("m1"));
@@ -769,7 +805,6 @@ mod tests {
         let e = SchemaRequest::default()
             .resolve(
                 EngineKind::Elasticsearch,
-                "alias",
                 &[("a".into(), body["mappings"].clone()), ("b".into(), other)],
             )
             .unwrap_err();

@@ -10,6 +10,8 @@ use crate::engines::{BulkDoc, Schema};
 pub(crate) struct Batcher {
     index: String,
     schema: Schema,
+    /// Write `_id` into the bulk actions (false for OpenSearch Serverless, which refuses them).
+    pub with_ids: bool,
     max_docs: usize,
     max_bytes: usize,
     /// Sequence number of the next document pushed.
@@ -20,10 +22,17 @@ pub(crate) struct Batcher {
 }
 
 impl Batcher {
-    pub fn new(index: &str, schema: &Schema, max_docs: usize, max_bytes: usize, first: u64) -> Batcher {
+    pub fn new(
+        index: &str,
+        schema: &Schema,
+        max_docs: usize,
+        max_bytes: usize,
+        first: u64,
+    ) -> Batcher {
         Batcher {
             index: index.to_owned(),
             schema: schema.clone(),
+            with_ids: true,
             max_docs: max_docs.max(1),
             max_bytes,
             next: first,
@@ -40,14 +49,17 @@ impl Batcher {
 
     /// Add a document; returns the request it completed, if any.
     pub fn push(&mut self, doc: Doc, vector: Vec<f32>) -> Option<(u64, Vec<Prepared>)> {
-        let ndjson = BulkDoc {
+        let bulk_doc = BulkDoc {
             id: doc.id.clone(),
             title: doc.title,
             text: doc.text,
             metadata: doc.metadata,
             vector,
-        }
-        .to_ndjson(&self.index, &self.schema);
+        };
+        let ndjson = match self.with_ids {
+            true => bulk_doc.to_ndjson(&self.index, &self.schema),
+            false => bulk_doc.to_ndjson_without_id(&self.index, &self.schema),
+        };
         // A document too big for max_bytes on its own still goes, alone.
         let full = !self.current.is_empty() && self.bytes + ndjson.len() > self.max_bytes;
         let done = if full { self.take() } else { None };

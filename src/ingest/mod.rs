@@ -67,6 +67,20 @@ pub async fn run(
             ),
         });
     }
+    if engine.serverless() && setup == IndexSetup::Ready {
+        let n = engine.count(&opts.spec.name).await?;
+        if n > 0 {
+            return Err(Error::config(
+                "--index",
+                format!(
+                    "`{}` on OpenSearch Serverless already holds {n} documents; Serverless \
+                     gives each document its own `_id`, so indexing the corpus again would store \
+                     it twice: add --recreate to rebuild the index, or name another --index",
+                    opts.spec.name
+                ),
+            ));
+        }
+    }
     // The bar's total costs a pass over the file: only when there is a bar.
     let total = match opts.progress {
         true => docs.line_count().await,
@@ -105,7 +119,14 @@ pub async fn run(
     let b = &opts.batching;
     let mut dispatcher =
         Dispatcher::new(engine, &opts.spec, opts.retry.clone(), b.concurrency, setup);
-    let mut batcher = Batcher::new(&opts.spec.name, &opts.spec.schema, b.bulk_docs, b.bulk_bytes, resumed_from);
+    let mut batcher = Batcher::new(
+        &opts.spec.name,
+        &opts.spec.schema,
+        b.bulk_docs,
+        b.bulk_bytes,
+        resumed_from,
+    );
+    batcher.with_ids = !engine.serverless();
     stream(
         &mut embedded_rx,
         &mut batcher,
@@ -130,7 +151,8 @@ pub async fn run(
     };
 
     dispatcher.ensure_index().await?;
-    if opts.refresh {
+    // Serverless has no `_refresh` and its `_count` lags by seconds: no count after there.
+    if opts.refresh && !engine.serverless() {
         engine.refresh(&opts.spec.name).await?;
         acks.summary.count_after = Some(engine.count(&opts.spec.name).await?);
     }
@@ -213,6 +235,14 @@ fn check_job(
         return Err(Error::config(
             "--similarity",
             "Elasticsearch dot_product needs unit vectors and this model does not normalize; use cosine",
+        ));
+    }
+    if opts.resume && engine.serverless() {
+        return Err(Error::config(
+            "--resume",
+            "is not available on OpenSearch Serverless (--aws-service aoss): it refuses the \
+             corpus ids as `_id`, so a document sent again is stored again and a resumed job \
+             cannot tell what the engine kept; run the whole job again with --recreate",
         ));
     }
     if opts.resume && opts.recreate {

@@ -142,7 +142,9 @@ pub async fn run(
     };
     let (hits, sources, took_ms) = match mode {
         Mode::Bm25 => {
-            let r = engine.bm25(&p.index, &p.schema, text, p.k, &p.filters).await?;
+            let r = engine
+                .bm25(&p.index, &p.schema, text, p.k, &p.filters)
+                .await?;
             (r.hits, r.sources, r.took_ms)
         }
         Mode::Knn => {
@@ -171,7 +173,14 @@ pub async fn run(
             };
             let (b, k) = tokio::try_join!(
                 engine.bm25(&p.index, &p.schema, text, leg, &p.filters),
-                engine.knn(&p.index, &p.schema, v, &knn_params, &p.filters, p.similarity)
+                engine.knn(
+                    &p.index,
+                    &p.schema,
+                    v,
+                    &knn_params,
+                    &p.filters,
+                    p.similarity
+                )
             )?;
             let fused = match p.fusion {
                 Fusion::Rrf { k: rrf_k } => {

@@ -25,6 +25,9 @@ pub struct Faults {
     pub accept_auth: Mutex<Option<Vec<String>>>,
     /// Every `Authorization` header seen (to prove a test's credentials were really sent).
     pub auth_seen: Mutex<Vec<String>>,
+    /// Keep every request as it arrived in `recorded` (the SigV4 tests verify them).
+    pub record: AtomicBool,
+    pub recorded: Mutex<Vec<Recorded>>,
     pub requests: AtomicU64,
     pub bulk_requests: AtomicU64,
     pub rejected_bulk: AtomicU64,
@@ -32,6 +35,15 @@ pub struct Faults {
     pub dropped: AtomicU64,
     pub unauthorized: AtomicU64,
     pub(super) rng: Mutex<u64>,
+}
+
+/// A request as the proxy received it: method, target (path and query), headers, body.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
 }
 
 impl Faults {

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-pub use self::faults::Faults;
+pub use self::faults::{Faults, Recorded};
 use self::faults::{rejected_bulk, rewrite_items, unauthorized};
 use self::http::{forward, read_request};
 pub use self::server::Server;
@@ -73,6 +73,14 @@ async fn serve(mut conn: TcpStream, upstream: SocketAddr, f: Arc<Faults>) -> std
         let mut parts = req.start.split(' ');
         let method = parts.next().unwrap_or("").to_owned();
         let path = parts.next().unwrap_or("").to_owned();
+        if f.record.load(Ordering::SeqCst) {
+            f.recorded.lock().unwrap().push(Recorded {
+                method: method.clone(),
+                target: path.clone(),
+                headers: req.headers.clone(),
+                body: req.body.clone(),
+            });
+        }
         if let Some(auth) = req.header("authorization") {
             f.auth_seen.lock().unwrap().push(auth.to_owned());
         }
