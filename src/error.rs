@@ -80,6 +80,17 @@ pub enum Error {
         differences: Vec<String>,
     },
 
+    /// `ingest --alias`: the new version failed its check; the alias did not move.
+    #[error(
+        "alias `{alias}` left where it was: the new version `{version}` failed its check: {why} \
+         (the version is kept for a look; `sembridge alias {alias} prune` deletes it)"
+    )]
+    AliasNotMoved {
+        alias: String,
+        version: String,
+        why: String,
+    },
+
     /// An index sembridge cannot search as asked (which vector or text field, which layout).
     #[error("index `{index}`: {message}")]
     Layout { index: String, message: String },

@@ -27,6 +27,7 @@ pub mod eval;
 pub mod exact;
 pub mod hit;
 pub mod ingest;
+pub mod lifecycle;
 pub mod paths;
 pub mod query;
 pub mod serve;

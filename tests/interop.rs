@@ -89,12 +89,13 @@ async fn fw_search(engine: &Engine, url: &str, index: &str, args: &[&str]) -> St
 }
 
 /// The candidates each framework's by-vector search asks for at k = 10 (from their sources, see
-/// README "Schemas"): LangChain OpenSearch and Haystack OpenSearch send only `k` (so the lucene
-/// engine's default, k), LangChain Elasticsearch num_candidates 50, Haystack Elasticsearch
-/// top_k * 10.
+/// tests/frameworks/README.md): LangChain OpenSearch and Haystack OpenSearch send only `k`, so
+/// the k-NN plugin searches with the index's `knn.algo_param.ef_search` (default 100; with 10
+/// instead, 64 of the 300 top-10 lists differed); LangChain Elasticsearch sends num_candidates
+/// 50, Haystack Elasticsearch top_k * 10.
 fn framework_candidates(preset: SchemaPreset, kind: EngineKind) -> usize {
     match (preset, kind) {
-        (_, EngineKind::OpenSearch) => 10,
+        (_, EngineKind::OpenSearch) => 100,
         (SchemaPreset::Langchain, EngineKind::Elasticsearch) => 50,
         _ => 100,
     }

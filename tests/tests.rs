@@ -8,6 +8,7 @@ mod engines;
 mod ingest;
 mod interop;
 mod layouts;
+mod lifecycle;
 mod pipeline;
 mod proxy;
 mod quality;

@@ -31,8 +31,16 @@ pub struct IngestArgs {
     #[command(flatten)]
     pub model: ModelArgs,
     /// Corpus file (`-` = stdin, read as JSONL).
-    #[arg(long)]
-    pub corpus: PathBuf,
+    #[arg(
+        long,
+        required_unless_present = "from_index",
+        conflicts_with = "from_index"
+    )]
+    pub corpus: Option<PathBuf>,
+    /// Re-embed the documents of this live index (ids, titles, texts, metadata, read the way its
+    /// mapping says) instead of reading a corpus file: a model migration without the corpus.
+    #[arg(long, conflicts_with_all = ["resume", "format"])]
+    pub from_index: Option<String>,
     /// Corpus format (default: from the extension).
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
@@ -46,8 +54,26 @@ pub struct IngestArgs {
     #[arg(long)]
     pub title_field: Option<String>,
     /// Index name.
-    #[arg(long)]
-    pub index: String,
+    #[arg(long, required_unless_present = "alias", conflicts_with = "alias")]
+    pub index: Option<String>,
+    /// Write a fresh version `ALIAS--MODEL--TIME`, verify it (its `_count` equals the documents
+    /// acknowledged; with --gate-*, a quality gate), then move the alias onto it in one atomic
+    /// `_aliases` request. A failed check leaves the alias where it was. --resume continues the
+    /// version the checkpoint names.
+    #[arg(long, conflicts_with = "recreate")]
+    pub alias: Option<String>,
+    /// Old versions of the alias kept after a swap (older ones are deleted).
+    #[arg(long, default_value_t = 1, requires = "alias")]
+    pub keep: usize,
+    /// Quality gate before the swap: queries file (with --gate-qrels and --gate-min-ndcg).
+    #[arg(long, requires_all = ["alias", "gate_qrels", "gate_min_ndcg"])]
+    pub gate_queries: Option<PathBuf>,
+    /// Quality gate: relevance judgments (TSV) of the gate queries.
+    #[arg(long, requires = "gate_queries")]
+    pub gate_qrels: Option<PathBuf>,
+    /// Quality gate: the new version's kNN nDCG@10 on the gate queries must reach this.
+    #[arg(long, requires = "gate_queries")]
+    pub gate_min_ndcg: Option<f64>,
     #[command(flatten)]
     pub fields: super::target::SchemaArgs,
     /// Drop and recreate the index if it exists.
@@ -139,16 +165,36 @@ pub async fn run(a: IngestArgs) -> anyhow::Result<u8> {
     tracing::info!("{} {} at {}", info.kind, info.version, info.url);
     let mut options = plan.options;
     options.spec.analyzer = resolve_analyzer(&engine, &plan.analyzer).await?;
-    // Flags or a preset say what to write; without them an existing index keeps the layout it
-    // recorded (so a re-run writes what the first run wrote).
+    let (docs, source_schema) = match &plan.from_index {
+        Some(src) => {
+            let (docs, schema) =
+                crate::lifecycle::from_index::source(&engine, src, &Default::default()).await?;
+            (docs, Some(schema))
+        }
+        None => (plan.docs, None),
+    };
+    // Flags or a preset say what to write; without them an existing index (or the alias' current
+    // version) keeps the layout it recorded, so a re-run writes what the first run wrote; a
+    // re-embedding keeps the source's.
     let recorded = match plan.schema == Default::default() {
-        true => engine.recorded_schema(&options.spec.name).await?,
+        true => match engine.recorded_schema(&options.spec.name).await? {
+            Some(s) => Some(s),
+            None => source_schema,
+        },
         false => None,
     };
     options.spec.schema = recorded.unwrap_or_else(|| plan.schema.for_writing(engine.kind()));
     options.spec.schema.scores = options.spec.knn_engine;
+    if let Some(ap) = &plan.alias {
+        options.spec.name = version_to_write(&ap.alias, &vectors, &docs, &options).await?;
+        eprintln!(
+            "writing version `{}` of alias `{}`",
+            options.spec.name, ap.alias
+        );
+    }
+    let version = options.spec.name.clone();
     let checkpoint = options.checkpoint.clone();
-    let summary = match crate::ingest::run(&engine, plan.docs, vectors, options).await {
+    let summary = match crate::ingest::run(&engine, docs, vectors, options).await {
         Ok(s) => s,
         Err(e) if e.is_transient() => {
             return Err(anyhow::Error::new(e).context(format!(
@@ -163,11 +209,123 @@ pub async fn run(a: IngestArgs) -> anyhow::Result<u8> {
     } else {
         print_summary(&summary, &format!("{} {}", info.kind, info.version));
     }
+    if let Some(ap) = &plan.alias {
+        swap(&engine, ap, &version, &summary).await?;
+    }
     Ok(if summary.skipped > 0 || summary.failed > 0 {
         EXIT_PARTIAL
     } else {
         EXIT_OK
     })
+}
+
+/// The version an `--alias` job writes: with --resume, the one its checkpoint names (an
+/// interrupted job finishes the same version); else a fresh `ALIAS--MODEL--TIME`.
+async fn version_to_write(
+    alias: &str,
+    vectors: &VectorSource,
+    docs: &crate::ingest::DocSource,
+    options: &crate::ingest::IngestOptions,
+) -> crate::error::Result<String> {
+    if options.resume
+        && let Some(c) = crate::ingest::Checkpoint::load(&options.checkpoint)?
+        && c.index.starts_with(&format!("{alias}--"))
+    {
+        return Ok(c.index);
+    }
+    let (model, _) = vectors.identity(docs.name()).await?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    Ok(crate::lifecycle::version_name(alias, &model, now))
+}
+
+/// Verify the new version (every acknowledged document counted; the gate, if any), then move the
+/// alias onto it atomically and prune old versions. A failed check leaves the alias untouched
+/// (the version stays, for a look; `sembridge alias NAME prune` removes it).
+async fn swap(
+    engine: &Engine,
+    ap: &super::ingest_plan::AliasPlan,
+    version: &str,
+    summary: &Summary,
+) -> crate::error::Result<()> {
+    let refused = |why: String| Error::AliasNotMoved {
+        alias: ap.alias.clone(),
+        version: version.to_owned(),
+        why,
+    };
+    engine.refresh(version).await?;
+    let count = engine.count(version).await?;
+    // A whole run knows exactly what the engine acknowledged; after a resume, the earlier runs'
+    // part (`resumed_from`) also counts documents they dead-lettered, so it bounds from above.
+    let (low, high) = (summary.indexed, summary.resumed_from + summary.indexed);
+    let exact = summary.resumed_from == 0;
+    if count < low || count > high || (exact && count != low) {
+        return Err(refused(format!(
+            "it holds {count} documents, the engine acknowledged {}",
+            match exact {
+                true => low.to_string(),
+                false => format!(
+                    "{low} in this run and at most {} before",
+                    summary.resumed_from
+                ),
+            }
+        )));
+    }
+    if let Some(g) = &ap.gate {
+        let embedder = Arc::new(g.model.load()?);
+        let queries = crate::corpus::read_queries(&g.queries)?;
+        let qrels = crate::corpus::read_qrels(&g.qrels)?;
+        let mut query = crate::query::QueryParams::new(version);
+        let layout = engine.layout(version, &Default::default()).await?;
+        query.schema = Arc::new(layout.schema);
+        if let Some(s) = layout.vector.and_then(|v| v.similarity) {
+            query.similarity = s;
+        }
+        let cfg = crate::eval::run::EvalConfig {
+            query,
+            depth: 100,
+            sweep: Vec::new(),
+        };
+        let report =
+            crate::eval::run::evaluate(engine, &embedder, None, &queries, &qrels, &cfg).await?;
+        let knn = report
+            .modes
+            .iter()
+            .find(|m| m.mode == "knn")
+            .map(|m| m.ndcg10)
+            .unwrap_or(0.0);
+        eprintln!(
+            "gate: kNN nDCG@10 of `{version}` is {knn:.4} (at least {} asked)",
+            g.min_ndcg
+        );
+        if knn < g.min_ndcg {
+            return Err(refused(format!(
+                "the gate failed: kNN nDCG@10 {knn:.4} < --gate-min-ndcg {}",
+                g.min_ndcg
+            )));
+        }
+    }
+    let before = crate::lifecycle::alias_targets(engine, &ap.alias).await?;
+    crate::lifecycle::move_alias(engine, &ap.alias, version).await?;
+    eprintln!(
+        "alias `{}` now points at `{version}` ({count} documents; was {})",
+        ap.alias,
+        match before.is_empty() {
+            true => "nothing".to_owned(),
+            false => before.join(", "),
+        }
+    );
+    let pruned = crate::lifecycle::prune(engine, &ap.alias, ap.keep).await?;
+    if !pruned.is_empty() {
+        eprintln!(
+            "deleted old versions (--keep {}): {}",
+            ap.keep,
+            pruned.join(", ")
+        );
+    }
+    Ok(())
 }
 
 fn print_summary(s: &Summary, engine: &str) {

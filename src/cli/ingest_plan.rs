@@ -29,33 +29,97 @@ pub struct IngestPlan {
     pub schema: crate::engines::SchemaRequest,
     pub options: IngestOptions,
     pub json: bool,
+    /// `--from-index`: read the documents from this index (`docs` is then unused).
+    pub from_index: Option<String>,
+    /// `--alias`: the alias, how many old versions to keep, and the quality gate.
+    pub alias: Option<AliasPlan>,
+}
+
+/// `ingest --alias`: what happens after the new version is written.
+pub struct AliasPlan {
+    pub alias: String,
+    pub keep: usize,
+    pub gate: Option<Gate>,
+}
+
+/// The quality gate a new version must pass before the alias moves.
+pub struct Gate {
+    pub queries: PathBuf,
+    pub qrels: PathBuf,
+    pub min_ndcg: f64,
+    /// The model that embeds the gate's queries.
+    pub model: ModelArgs,
 }
 
 impl IngestArgs {
     /// Validate every flag; nothing is read or sent yet.
     pub fn plan(self) -> Result<IngestPlan> {
-        check_index_name(&self.index)?;
-        let stdin = self.corpus.as_os_str() == "-";
-        if !stdin {
-            check_file("--corpus", &self.corpus)?;
-            if self.corpus.metadata().is_ok_and(|m| m.len() == 0) {
+        // clap makes sure one of --index / --alias and one of --corpus / --from-index is given.
+        let (index_flag, target) = match (&self.index, &self.alias) {
+            (Some(i), _) => ("--index", i.clone()),
+            (None, Some(a)) => ("--alias", a.clone()),
+            (None, None) => return Err(Error::config("--index", "give --index or --alias")),
+        };
+        check_index_name(index_flag, &target)?;
+        if let Some(src) = &self.from_index {
+            check_index_name("--from-index", src)?;
+        }
+        // A stream from an index is keyed like a file named after it (checkpoint and dead-letter
+        // paths); it is never opened as one.
+        let corpus = match (&self.corpus, &self.from_index) {
+            (Some(c), _) => c.clone(),
+            (None, Some(src)) => PathBuf::from(format!("from-index-{src}")),
+            (None, None) => return Err(Error::config("--corpus", "give --corpus or --from-index")),
+        };
+        let stdin = corpus.as_os_str() == "-";
+        if !stdin && self.from_index.is_none() {
+            check_file("--corpus", &corpus)?;
+            if corpus.metadata().is_ok_and(|m| m.len() == 0) {
                 return Err(Error::config(
                     "--corpus",
-                    format!("{} is empty: no documents to ingest", self.corpus.display()),
+                    format!("{} is empty: no documents to ingest", corpus.display()),
                 ));
             }
         }
+        let gate = match (&self.gate_queries, &self.gate_qrels, self.gate_min_ndcg) {
+            (Some(q), Some(r), Some(min)) => {
+                check_file("--gate-queries", q)?;
+                check_file("--gate-qrels", r)?;
+                if !(0.0..=1.0).contains(&min) {
+                    return Err(Error::config(
+                        "--gate-min-ndcg",
+                        format!("{min} is not in [0, 1]"),
+                    ));
+                }
+                Some(Gate {
+                    queries: q.clone(),
+                    qrels: r.clone(),
+                    min_ndcg: min,
+                    model: self.model.clone(),
+                })
+            }
+            _ => None,
+        };
+        let alias = self.alias.clone().map(|alias| AliasPlan {
+            alias,
+            keep: self.keep,
+            gate,
+        });
         if self.resume && stdin {
             return Err(Error::config(
                 "--resume",
                 "needs a corpus file (stdin cannot be re-read)",
             ));
         }
-        let format = resolve_format(
-            self.format,
-            &self.corpus,
-            [&self.id_field, &self.text_field, &self.title_field],
-        )?;
+        let format = match &self.from_index {
+            // Unused: the documents come from the index.
+            Some(_) => CorpusFormat::Beir,
+            None => resolve_format(
+                self.format,
+                &corpus,
+                [&self.id_field, &self.text_field, &self.title_field],
+            )?,
+        };
         if let Some(p) = &self.vectors_from {
             check_file("--vectors-from", p)?;
         }
@@ -70,14 +134,14 @@ impl IngestArgs {
         }
         let conn = self.conn.options()?;
 
-        let mut spec = IndexSpec::new(&self.index, 0);
+        let mut spec = IndexSpec::new(&target, 0);
         spec.similarity = self.similarity;
         spec.m = self.m;
         spec.ef_construction = self.ef_construction;
         spec.knn_engine = self.knn_engine;
         spec.es_index_type = self.es_index_type;
         spec.shards = self.shards;
-        let (checkpoint, dead_letter) = default_state_files(&self.corpus, &self.index, self.shard);
+        let (checkpoint, dead_letter) = default_state_files(&corpus, &target, self.shard);
         let options = IngestOptions {
             checkpoint: self.checkpoint.unwrap_or(checkpoint),
             dead_letter: self.dead_letter.unwrap_or(dead_letter),
@@ -108,7 +172,9 @@ impl IngestArgs {
                 Some(p) => Vectors::Store(p),
                 None => Vectors::Model(self.model),
             },
-            docs: DocSource::file(self.corpus, format),
+            docs: DocSource::file(corpus, format),
+            from_index: self.from_index,
+            alias,
             analyzer: self.analyzer,
             schema: self.fields.request(),
             options,
@@ -117,10 +183,10 @@ impl IngestArgs {
     }
 }
 
-fn check_index_name(index: &str) -> Result<()> {
+fn check_index_name(flag: &str, index: &str) -> Result<()> {
     if index.is_empty() || index != index.to_lowercase() || index.starts_with(['_', '-', '+']) {
         return Err(Error::config(
-            "--index",
+            flag,
             format!("`{index}` is not a valid index name (lowercase, not starting with _ - +)"),
         ));
     }

@@ -4,6 +4,7 @@
 //! values). Validation errors name the flag. Exit codes: 0 ok, 1 partial (records skipped or
 //! documents refused), 2 error.
 
+mod alias_cmd;
 pub(crate) mod args;
 mod embed_cmd;
 mod eval_cmd;
@@ -53,6 +54,8 @@ pub enum Command {
     Exact(query_cmd::ExactArgs),
     /// Measure retrieval quality (nDCG@10, recall@100, MRR@10) of every mode and ANN recall vs exact.
     Eval(eval_cmd::EvalArgs),
+    /// Versions behind an alias written by `ingest --alias`: list, rollback, prune.
+    Alias(alias_cmd::AliasArgs),
     /// Read the ids and vectors of an index (any layout) back into a local vector store.
     Export(export_cmd::ExportArgs),
     /// Serve search over HTTP: /search, /embed, /healthz, /metrics, a page comparing the modes.
@@ -74,6 +77,7 @@ pub fn run() -> anyhow::Result<u8> {
         Command::Eval(a) => runtime.block_on(eval_cmd::run(a)),
         Command::Serve(a) => runtime.block_on(serve_cmd::run(a)),
         Command::Export(a) => runtime.block_on(export_cmd::run(a)),
+        Command::Alias(a) => runtime.block_on(alias_cmd::run(a)),
     }
 }
 

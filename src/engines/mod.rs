@@ -75,6 +75,16 @@ impl Engine {
         self.client().url()
     }
 
+    /// GET a JSON answer (2xx) at `path` (an index, `_alias/NAME`, `_cat/...?format=json`).
+    pub async fn get_json(&self, path: &str) -> Result<Value> {
+        self.client().json(Method::Get, path, None).await
+    }
+
+    /// POST a JSON body to `path` (e.g. `_aliases`); the 2xx answer.
+    pub async fn post_json(&self, path: &str, body: Value) -> Result<Value> {
+        self.client().json(Method::Post, path, Some(body)).await
+    }
+
     pub async fn index_exists(&self, index: &str) -> Result<bool> {
         self.client().exists(index).await
     }

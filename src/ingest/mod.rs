@@ -25,7 +25,7 @@ use std::time::Instant;
 
 use self::acks::{AckPaths, Acks};
 use self::batch::Batcher;
-use self::checkpoint::Checkpoint;
+pub use self::checkpoint::Checkpoint;
 use self::dispatch::Dispatcher;
 use self::embedder::{Embedded, StoreOutput, spawn_embedder};
 pub use self::index::{IndexSetup, apply_index_setup, plan_index};

@@ -1,0 +1,305 @@
+//! Model lifecycle (#13) on both engines: versions behind an alias swapped and rolled back under
+//! query load, a failing gate that leaves the alias alone, re-embedding from a live index.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use sembridge::engines::{Engine, EngineInfo};
+use sembridge::lifecycle;
+use serde_json::{Value, json};
+
+use crate::support::{self, ModelKind, dataset, run_cli, unique_index};
+
+/// `ingest --alias ALIAS` of SciFact with the cached vectors of `model`, then `extra`.
+fn ingest_alias(
+    url: &str,
+    alias: &str,
+    model: ModelKind,
+    dir: &Path,
+    extra: &[&str],
+) -> (i32, String) {
+    let store = support::scifact_store(model);
+    let corpus = support::scifact_corpus();
+    let ckpt = dir.join(format!("{alias}-{model:?}.ckpt"));
+    let mut args = vec![
+        "ingest",
+        "--url",
+        url,
+        "--alias",
+        alias,
+        "--quiet",
+        "--corpus",
+        corpus.to_str().unwrap(),
+        "--vectors-from",
+        store.to_str().unwrap(),
+        "--checkpoint",
+        ckpt.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let (code, out, err) = run_cli(&args);
+    (code, format!("{out}{err}"))
+}
+
+/// What the query clients saw.
+#[derive(Default)]
+struct Seen {
+    answers: AtomicU64,
+    failed: AtomicU64,
+    empty: AtomicU64,
+    /// Answers whose hits came from more than one index.
+    mixed: AtomicU64,
+    /// The indexes answers came from.
+    indexes: std::sync::Mutex<BTreeSet<String>>,
+}
+
+/// 8 clients querying `alias` (BM25 over the text, 10 hits, the index of each hit) until `stop`.
+fn start_clients(
+    url: &str,
+    alias: &str,
+    stop: Arc<AtomicBool>,
+    seen: Arc<Seen>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let terms = [
+        "cancer", "protein", "cell", "risk", "gene", "therapy", "blood", "virus",
+    ];
+    (0..8)
+        .map(|i| {
+            let (url, alias, stop, seen) =
+                (url.to_owned(), alias.to_owned(), stop.clone(), seen.clone());
+            tokio::spawn(async move {
+                let http = reqwest::Client::new();
+                let body =
+                    json!({"size": 10, "_source": false, "query": {"match": {"text": terms[i]}}});
+                while !stop.load(Ordering::Relaxed) {
+                    let r = http
+                        .post(format!("{url}/{alias}/_search"))
+                        .json(&body)
+                        .send()
+                        .await;
+                    let v: Option<Value> = match r {
+                        Ok(r) if r.status().is_success() => r.json().await.ok(),
+                        _ => None,
+                    };
+                    seen.answers.fetch_add(1, Ordering::Relaxed);
+                    let Some(v) = v else {
+                        seen.failed.fetch_add(1, Ordering::Relaxed);
+                        continue;
+                    };
+                    let hits = v["hits"]["hits"].as_array().cloned().unwrap_or_default();
+                    if hits.is_empty() {
+                        seen.empty.fetch_add(1, Ordering::Relaxed);
+                    }
+                    let idx: BTreeSet<String> = hits
+                        .iter()
+                        .filter_map(|h| h["_index"].as_str().map(str::to_owned))
+                        .collect();
+                    if idx.len() > 1 {
+                        seen.mixed.fetch_add(1, Ordering::Relaxed);
+                    }
+                    seen.indexes.lock().unwrap().extend(idx);
+                }
+            })
+        })
+        .collect()
+}
+
+/// v1 (int8) behind an alias; under 8 querying clients, v2 (fp32) is written and swapped in,
+/// then rolled back: no failed or empty answer, none mixing versions, both versions answered;
+/// after the swap the model guard asks for the new model.
+async fn swap_and_rollback_under_load(engine: &Engine, info: &EngineInfo) {
+    let url = support::engine_url(info.kind);
+    let dir = tempfile::tempdir().unwrap();
+    let alias = unique_index("life");
+    let (code, out) = ingest_alias(&url, &alias, ModelKind::Int8, dir.path(), &[]);
+    assert_eq!(code, 0, "{out}");
+    let v1 = lifecycle::alias_targets(engine, &alias).await.unwrap();
+    assert_eq!(v1.len(), 1, "{out}");
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let seen = Arc::new(Seen::default());
+    let clients = start_clients(&url, &alias, stop.clone(), seen.clone());
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let (code, out) = ingest_alias(&url, &alias, ModelKind::Fp32, dir.path(), &["--keep", "2"]);
+    assert_eq!(code, 0, "{out}");
+    let v2 = lifecycle::alias_targets(engine, &alias).await.unwrap();
+    assert_eq!(v2.len(), 1);
+    assert_ne!(v1, v2, "the alias moved");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    // The guard follows the alias: the int8 model is refused on the fp32 version.
+    let (code, _, err) = run_cli(&[
+        "query",
+        "--url",
+        &url,
+        "--index",
+        &alias,
+        "--mode",
+        "knn",
+        "heart disease",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("holds vectors of model"), "{err}");
+    let fp32 = support::fp32_model();
+    let (code, _, err) = run_cli(&[
+        "query",
+        "--url",
+        &url,
+        "--index",
+        &alias,
+        "--mode",
+        "knn",
+        "--model",
+        fp32.to_str().unwrap(),
+        "heart disease",
+    ]);
+    assert_eq!(code, 0, "{err}");
+
+    let (code, _, err) = run_cli(&["alias", "--url", &url, &alias, "rollback"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(lifecycle::alias_targets(engine, &alias).await.unwrap(), v1);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    stop.store(true, Ordering::Relaxed);
+    for c in clients {
+        c.await.unwrap();
+    }
+    let (answers, failed, empty, mixed) = (
+        seen.answers.load(Ordering::Relaxed),
+        seen.failed.load(Ordering::Relaxed),
+        seen.empty.load(Ordering::Relaxed),
+        seen.mixed.load(Ordering::Relaxed),
+    );
+    let indexes = seen.indexes.lock().unwrap().clone();
+    eprintln!(
+        "{}: {answers} answers during swap and rollback, {failed} failed, {empty} empty, {mixed} mixed; from {indexes:?}",
+        info.kind
+    );
+    assert_eq!((failed, empty, mixed), (0, 0, 0));
+    assert!(
+        indexes.contains(&v1[0]) && indexes.contains(&v2[0]),
+        "both versions answered: {indexes:?}"
+    );
+
+    let (code, out, err) = run_cli(&["alias", "--url", &url, &alias, "list", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let versions: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(versions.len(), 2, "{out}");
+    assert!(versions.iter().all(|v| v["docs"] == 5183), "{out}");
+    assert_ne!(versions[0]["model"], versions[1]["model"], "{out}");
+    for v in [&v1[0], &v2[0]] {
+        engine.delete_index(v).await.unwrap();
+    }
+}
+both_engines!(swap_and_rollback_under_load);
+
+/// A gate the new version cannot pass leaves the alias on the old version and says why.
+async fn a_failing_gate_leaves_the_alias(engine: &Engine, info: &EngineInfo) {
+    let url = support::engine_url(info.kind);
+    let dir = tempfile::tempdir().unwrap();
+    let alias = unique_index("gate");
+    let (code, out) = ingest_alias(&url, &alias, ModelKind::Int8, dir.path(), &[]);
+    assert_eq!(code, 0, "{out}");
+    let before = lifecycle::alias_targets(engine, &alias).await.unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1100)); // a new version name
+    let queries = dataset("scifact/queries.jsonl");
+    let qrels = dataset("scifact/qrels/test.tsv");
+    let (code, out) = ingest_alias(
+        &url,
+        &alias,
+        ModelKind::Int8,
+        dir.path(),
+        &[
+            "--gate-queries",
+            queries.to_str().unwrap(),
+            "--gate-qrels",
+            qrels.to_str().unwrap(),
+            "--gate-min-ndcg",
+            "0.99",
+        ],
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("left where it was")
+            && out.contains("the gate failed")
+            && out.contains("0.6468"),
+        "{out}"
+    );
+    assert_eq!(
+        lifecycle::alias_targets(engine, &alias).await.unwrap(),
+        before
+    );
+    for v in lifecycle::versions(engine, &alias).await.unwrap() {
+        engine.delete_index(&v.index).await.unwrap();
+    }
+}
+both_engines!(a_failing_gate_leaves_the_alias);
+
+fn demo_corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo/corpus.jsonl")
+}
+
+/// `--from-index` re-embeds what a live index holds: the new version has the same ids, and its
+/// vectors equal those of an ingest of the corpus file with the same model (the texts read back
+/// are the texts that were written), in each schema.
+async fn from_index_re_embeds_the_same_documents(engine: &Engine, info: &EngineInfo) {
+    let url = support::engine_url(info.kind);
+    for schema in ["sembridge", "haystack"] {
+        let dir = tempfile::tempdir().unwrap();
+        let source = unique_index(&format!("src-{schema}"));
+        let direct = dir.path().join("direct.sbv");
+        let (code, out, err) = run_cli(&[
+            "ingest",
+            "--url",
+            &url,
+            "--index",
+            &source,
+            "--quiet",
+            "--schema",
+            schema,
+            "--corpus",
+            demo_corpus().to_str().unwrap(),
+            "--store",
+            direct.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{out}{err}");
+        let alias = unique_index(&format!("re-{schema}"));
+        let again = dir.path().join("again.sbv");
+        let (code, out, err) = run_cli(&[
+            "ingest",
+            "--url",
+            &url,
+            "--alias",
+            &alias,
+            "--quiet",
+            "--from-index",
+            &source,
+            "--store",
+            again.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{out}{err}");
+        let a = sembridge::exact::Store::open(&direct).unwrap();
+        let b = sembridge::exact::Store::open(&again).unwrap();
+        assert_eq!(
+            a.ids().iter().collect::<BTreeSet<_>>(),
+            b.ids().iter().collect::<BTreeSet<_>>()
+        );
+        for (i, id) in a.ids().iter().enumerate() {
+            let j = b.index_of(id).unwrap();
+            let same = a
+                .vector(i)
+                .iter()
+                .zip(b.vector(j))
+                .all(|(x, y)| (x - y).abs() < 1e-6);
+            assert!(same, "{schema}: {id} embedded from other text");
+        }
+        let version = lifecycle::alias_targets(engine, &alias).await.unwrap();
+        assert_eq!(
+            engine.all_ids(&version[0]).await.unwrap(),
+            engine.all_ids(&source).await.unwrap()
+        );
+        engine.delete_index(&version[0]).await.unwrap();
+        engine.delete_index(&source).await.unwrap();
+    }
+}
+both_engines!(from_index_re_embeds_the_same_documents);
