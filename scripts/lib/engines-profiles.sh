@@ -166,8 +166,28 @@ secure_password() {
     sed -n "s/^$1=//p" "$file"
 }
 
+# secure_hash USER : bcrypt hash of the user's password, made once with the security plugin's
+# tools/hash.sh (a JVM start each, so kept in $BASE/conf/secure-ca/hashes). Both engines take it.
+secure_hash() {
+    local file="$BASE/conf/secure-ca/hashes" u home hash
+    if [[ ! -s "$file" ]]; then
+        fetch_engine secure-os
+        home=$(engine_home secure-os)
+        for u in admin writer reader; do
+            hash=$(JAVA_HOME=$(engine_java_home secure-os) OPENSEARCH_JAVA_HOME=$(engine_java_home secure-os) \
+                bash "$home/plugins/opensearch-security/tools/hash.sh" -p "$(secure_password "$u")" 2>/dev/null | tail -n1)
+            [[ $hash == '$2'* ]] || die "tools/hash.sh of opensearch-security gave no bcrypt hash"
+            # $2y$ (what hash.sh writes) and $2a$ are the same for ASCII passwords; Elasticsearch
+            # reads $2a$
+            echo "$u=\$2a\$${hash#\$2y\$}"
+        done >"$file.tmp"
+        mv "$file.tmp" "$file"
+    fi
+    sed -n "s/^$1=//p" "$file"
+}
+
 opensearch_security_files() {
-    local inst=$1 conf=$2 sec home u hash
+    local inst=$1 conf=$2 sec home u
     home=$(engine_home "$inst")
     sec="$conf/opensearch-security"
     mkdir -p "$sec"
@@ -175,10 +195,7 @@ opensearch_security_files() {
     {
         echo '_meta: {type: "internalusers", config_version: 2}'
         for u in admin writer reader; do
-            hash=$(OPENSEARCH_JAVA_HOME=$(engine_java_home "$inst") JAVA_HOME=$(engine_java_home "$inst") \
-                bash "$home/plugins/opensearch-security/tools/hash.sh" -p "$(secure_password "$u")" 2>/dev/null | tail -n1)
-            [[ $hash == '$2'* ]] || die "hash.sh of opensearch-security gave no bcrypt hash"
-            echo "$u: {hash: \"$hash\", reserved: false, backend_roles: [], description: \"sembridge $u\"}"
+            echo "$u: {hash: \"$(secure_hash "$u")\", reserved: false, backend_roles: [], description: \"sembridge $u\"}"
         done
     } >"$sec/internal_users.yml"
     cat >"$sec/roles.yml" <<YML
@@ -203,8 +220,7 @@ YML
 }
 
 elasticsearch_security_files() {
-    local inst=$1 conf=$2 home u role
-    home=$(engine_home "$inst")
+    local conf=$2
     cat >"$conf/roles.yml" <<YML
 sembridge_writer:
   cluster: ["monitor", "manage_own_api_key"]
@@ -217,15 +233,11 @@ sembridge_reader:
     - names: ["$SECURE_INDEX_PATTERN"]
       privileges: ["read", "view_index_metadata"]
 YML
-    : >"$conf/users"
-    : >"$conf/users_roles"
-    own "$conf"
-    for u in admin writer reader; do
-        case $u in admin) role=superuser ;; writer) role=sembridge_writer ;; reader) role=sembridge_reader ;; esac
-        (cd "$home" && run_as env -u JAVA_TOOL_OPTIONS "ES_JAVA_HOME=$(engine_java_home "$inst")" \
-            "ES_PATH_CONF=$conf" bin/elasticsearch-users useradd "$u" -p "$(secure_password "$u")" -r "$role") \
-            >/dev/null || die "elasticsearch-users useradd $u failed"
-    done
+    # the file realm's users and users_roles files, as bin/elasticsearch-users writes them
+    local u
+    for u in admin writer reader; do echo "$u:$(secure_hash "$u")"; done >"$conf/users"
+    printf '%s\n' "superuser:admin" "sembridge_writer:writer" "sembridge_reader:reader" >"$conf/users_roles"
+    chmod 600 "$conf/users" "$conf/users_roles"
 }
 
 # profile_env PROFILE : `export` lines with the URLs (and, for secure, CA and users) the tests read
