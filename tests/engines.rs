@@ -100,7 +100,7 @@ async fn contract(engine: &Engine, info: &sembridge::engines::EngineInfo) {
     assert!(!engine.index_exists(&index).await.unwrap());
 }
 
-crate::both_engines!(contract);
+crate::both_engines!(contract, compat);
 
 #[tokio::test]
 async fn opensearch_lists_the_knn_plugin() {
@@ -190,7 +190,7 @@ async fn scores_convert_back_to_the_similarity(
         engine.delete_index(&index).await.unwrap();
     }
 }
-crate::both_engines!(scores_convert_back_to_the_similarity);
+crate::both_engines!(scores_convert_back_to_the_similarity, compat);
 
 /// An encoded API key (no `:`, the form Elasticsearch hands out) reaches Elasticsearch without
 /// `--engine`: the probe uses a transport that accepts it (these test clusters run without
@@ -208,3 +208,35 @@ async fn an_encoded_api_key_is_probed_with_a_transport_that_takes_it() {
     assert!(err.contains("--api-key") && err.contains("id:key"), "{err}");
     assert!(!err.contains("aWQ6a2V5"), "the key never shows: {err}");
 }
+
+/// `sembridge info` on the older majors says what each is and can do.
+#[test]
+fn info_describes_the_older_majors() {
+    let (Ok(os), Ok(es)) = (
+        std::env::var(support::COMPAT_OS_URL),
+        std::env::var(support::COMPAT_ES_URL),
+    ) else {
+        eprintln!("skipped: the compat profile's URLs are not set");
+        return;
+    };
+    let (code, out, err) = support::run_cli(&["info", "--url", &os, "--url", &es]);
+    assert_eq!(code, 0, "{out}{err}");
+    for expected in [
+        "OpenSearch 2.19.1",
+        "Elasticsearch 8.19.21",
+        "security: off, plain HTTP",
+        "licence: basic (active)",
+        "nodes: 1 (health",
+        "kNN engines: lucene, faiss, nmslib",
+        "analyzers (title/text; --analyzer auto takes english, else standard): english yes, standard yes",
+        "kNN: works",
+    ] {
+        assert!(out.contains(expected), "`{expected}` missing from:\n{out}");
+    }
+    let types = out
+        .lines()
+        .find(|l| l.contains("dense_vector index types"))
+        .unwrap_or_default();
+    assert!(types.contains("bbq_hnsw") && !types.contains("bbq_disk"), "{types}");
+}
+

@@ -3,6 +3,7 @@
 #[macro_use]
 mod support;
 
+mod cluster;
 mod embed;
 mod engines;
 mod ingest;
@@ -10,5 +11,6 @@ mod pipeline;
 mod proxy;
 mod quality;
 mod reliability;
+mod secure;
 mod serve;
 mod tls;

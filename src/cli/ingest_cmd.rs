@@ -70,6 +70,10 @@ pub struct IngestArgs {
     /// Primary shards of a new index.
     #[arg(long, default_value_t = IndexSpec::new("", 0).shards, value_parser = positive::<u32>())]
     pub shards: u32,
+    /// Replicas of each shard of a new index (1 or more on a multi-node cluster, so that losing a
+    /// node loses no document).
+    #[arg(long, default_value_t = IndexSpec::new("", 0).replicas)]
+    pub replicas: u32,
     /// What to do with a bad record.
     #[arg(long, value_enum, default_value_t = OnError::Skip)]
     pub on_error: OnError,

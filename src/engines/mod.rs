@@ -7,6 +7,7 @@
 //! against both real engines.
 
 pub mod bulk;
+pub mod capabilities;
 mod client;
 mod connect;
 pub mod elasticsearch;
@@ -28,6 +29,8 @@ use crate::hit::Hit;
 #[derive(Debug, Clone)]
 pub struct Engine {
     client: Client,
+    /// From `GET /` at connect time; `None` when it did not parse.
+    version: Option<capabilities::Version>,
 }
 
 /// Hits of one search plus the engine's own `took` (ms).
@@ -48,6 +51,11 @@ impl Engine {
         self.client.kind()
     }
 
+    /// The engine's version, as `GET /` said at connect time.
+    pub fn version(&self) -> Option<capabilities::Version> {
+        self.version
+    }
+
     /// The engine's URL, credentials removed.
     pub fn url(&self) -> &str {
         self.client().url()
@@ -65,6 +73,9 @@ impl Engine {
     }
 
     pub async fn create_index(&self, spec: &IndexSpec) -> Result<()> {
+        if let Some(v) = self.version {
+            capabilities::check_index_type(self.kind(), v, spec.es_index_type, spec.knn_engine)?;
+        }
         let body = self.create_index_body(spec);
         self.client()
             .json(Method::Put, &spec.name, Some(body))
@@ -135,6 +146,7 @@ impl Engine {
             .client()
             .json(Method::Get, &format!("{index}/_count"), None)
             .await?;
+        self.check_shards(index, &body)?;
         body.get("count")
             .and_then(Value::as_u64)
             .ok_or_else(|| self.client.bad_answer(format!("no `count` in {body}")))
@@ -153,6 +165,7 @@ impl Engine {
                 .client()
                 .json(Method::Post, &format!("{index}/_search"), Some(body))
                 .await?;
+            self.check_shards(index, &res)?;
             let hits = res
                 .pointer("/hits/hits")
                 .and_then(Value::as_array)
@@ -182,10 +195,20 @@ impl Engine {
         similarity: Similarity,
     ) -> Result<SearchResult> {
         let (body, to_similarity): (_, fn(f32, Similarity) -> f32) = match self.kind() {
-            EngineKind::OpenSearch => (
-                opensearch::knn_body(vector, params, filters),
-                opensearch::score_to_similarity,
-            ),
+            EngineKind::OpenSearch => {
+                let mut body = opensearch::knn_body(vector, params, filters);
+                // OpenSearch before 2.16 rejects `method_parameters`; it searches with the
+                // index's ef_search (default 100) there.
+                if self
+                    .version
+                    .is_some_and(|v| !capabilities::opensearch_has_method_parameters(v))
+                    && let Some(knn) = body.pointer_mut(&format!("/query/knn/{}", spec::FIELD_VECTOR))
+                    && let Some(o) = knn.as_object_mut()
+                {
+                    o.remove("method_parameters");
+                }
+                (body, opensearch::score_to_similarity as fn(f32, Similarity) -> f32)
+            }
             EngineKind::Elasticsearch => (
                 elasticsearch::knn_body(vector, params, filters),
                 elasticsearch::score_to_similarity,
@@ -210,12 +233,28 @@ impl Engine {
             .await
     }
 
+    /// An answer with failed shards is an error ([`Error::PartialResults`]), never a silently
+    /// partial result.
+    fn check_shards(&self, index: &str, answer: &Value) -> Result<()> {
+        match shard_failures(answer) {
+            None => Ok(()),
+            Some((failed, total, reason)) => Err(Error::PartialResults {
+                url: self.url().to_owned(),
+                index: index.to_owned(),
+                failed,
+                total,
+                reason,
+            }),
+        }
+    }
+
     /// Any search body; hits in the engine's order, ties broken by id as documented.
     pub async fn search(&self, index: &str, body: Value) -> Result<SearchResult> {
         let res = self
             .client()
             .json(Method::Post, &format!("{index}/_search"), Some(body))
             .await?;
+        self.check_shards(index, &res)?;
         let took_ms = res.get("took").and_then(Value::as_u64).unwrap_or(0);
         let raw = res
             .pointer("/hits/hits")
@@ -240,5 +279,47 @@ impl Engine {
             took_ms,
             sources,
         })
+    }
+}
+
+/// `(failed, total, first reason)` when an answer's `_shards.failed` is above 0.
+pub fn shard_failures(answer: &Value) -> Option<(u64, u64, String)> {
+    let shards = answer.get("_shards")?;
+    let failed = shards.get("failed").and_then(Value::as_u64).unwrap_or(0);
+    if failed == 0 {
+        return None;
+    }
+    let total = shards.get("total").and_then(Value::as_u64).unwrap_or(0);
+    let reason = shards
+        .pointer("/failures/0/reason")
+        .map(bulk::describe_error)
+        .unwrap_or_else(|| "no reason given".into());
+    Some((failed, total, bulk::truncate(&reason, 300)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_shards_are_found_and_described() {
+        let whole = json!({"_shards": {"total": 3, "successful": 3, "skipped": 0, "failed": 0}});
+        assert_eq!(shard_failures(&whole), None);
+        assert_eq!(shard_failures(&json!({"count": 3})), None);
+        let partial = json!({"_shards": {"total": 3, "successful": 2, "failed": 1, "failures": [
+            {"shard": 2, "index": "x", "reason": {"type": "no_shard_available_action_exception",
+             "reason": "No shard available for [x][2]"}}]}});
+        let (failed, total, reason) = shard_failures(&partial).unwrap();
+        assert_eq!((failed, total), (1, 3));
+        assert!(reason.contains("No shard available"), "{reason}");
+        let err = Error::PartialResults {
+            url: "http://n1:9200".into(),
+            index: "x".into(),
+            failed,
+            total,
+            reason,
+        };
+        assert!(err.to_string().contains("1 of 3 shards of `x` failed"), "{err}");
+        assert!(err.is_transient());
     }
 }

@@ -20,7 +20,7 @@ pub fn create_index_body(spec: &IndexSpec) -> Value {
         KnnEngine::Faiss => "faiss",
     };
     json!({
-        "settings": {"index": {"knn": true, "number_of_shards": spec.shards, "number_of_replicas": 0}},
+        "settings": {"index": {"knn": true, "number_of_shards": spec.shards, "number_of_replicas": spec.replicas}},
         "mappings": spec.mappings(json!({
             "type": "knn_vector",
             "dimension": spec.dims,

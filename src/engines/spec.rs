@@ -115,6 +115,10 @@ pub struct IndexSpec {
     /// Text analyzer for title and text (e.g. "english", "standard").
     pub analyzer: String,
     pub shards: u32,
+    /// Replica copies of each shard of a new index (0 on a single node; 1 on a cluster keeps
+    /// every document searchable when a node is lost).
+    #[serde(default)]
+    pub replicas: u32,
     /// Stored in the mapping's `_meta` so a later job can tell which model wrote the vectors.
     pub model: Option<String>,
 }
@@ -131,6 +135,7 @@ impl IndexSpec {
             es_index_type: EsIndexType::Hnsw,
             analyzer: "standard".into(),
             shards: 1,
+            replicas: 0,
             model: None,
         }
     }
