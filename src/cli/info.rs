@@ -76,6 +76,10 @@ async fn knn_round_trip(engine: &Engine) -> crate::error::Result<bool> {
     result
 }
 
+fn refused(e: &Error) -> bool {
+    matches!(e, Error::Engine { status: 403, .. })
+}
+
 fn print_capabilities(kind: crate::engines::EngineKind, caps: &Capabilities) {
     let unknown = "unknown (the credentials may not read it)";
     let security = match caps.security {
@@ -108,7 +112,14 @@ fn print_capabilities(kind: crate::engines::EngineKind, caps: &Capabilities) {
     let analyzers: Vec<String> = caps
         .analyzers
         .iter()
-        .map(|(a, ok)| format!("{a} {}", if *ok { "yes" } else { "NO" }))
+        .map(|(a, ok)| {
+            let known = match ok {
+                Some(true) => "yes",
+                Some(false) => "NO",
+                None => "unknown (_analyze refused)",
+            };
+            format!("{a} {known}")
+        })
         .collect();
     println!(
         "  analyzers (title/text; --analyzer auto takes english, else standard): {}",
@@ -125,7 +136,8 @@ pub async fn run(args: InfoArgs) -> anyhow::Result<u8> {
                 let caps = engine.capabilities(&info.plugins).await?;
                 let knn = knn_round_trip(&engine).await;
                 let knn_ok = matches!(knn, Ok(true));
-                failed |= !knn_ok;
+                // credentials that may not create an index are not a broken engine
+                failed |= !knn_ok && !knn.as_ref().is_err_and(refused);
                 if !args.json {
                     println!(
                         "{} {} at {} (cluster {})",
@@ -140,6 +152,9 @@ pub async fn run(args: InfoArgs) -> anyhow::Result<u8> {
                             "  kNN: works (created an index with a vector field, indexed, searched, deleted)"
                         ),
                         Ok(false) => println!("  kNN: WRONG RESULT (nearest neighbour not found)"),
+                        Err(e) if refused(e) => println!(
+                            "  kNN: not checked: the credentials may not create the throwaway index ({e})"
+                        ),
                         Err(e) => println!("  kNN: FAILED: {e}"),
                     }
                 }

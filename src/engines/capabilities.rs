@@ -133,8 +133,9 @@ pub struct Capabilities {
     pub health: Option<String>,
     /// OpenSearch k-NN engines, or Elasticsearch `dense_vector` index types.
     pub vector_types: Vec<String>,
-    /// (analyzer, known) for the analyzers sembridge writes into its mappings.
-    pub analyzers: Vec<(String, bool)>,
+    /// (analyzer, known) for the analyzers sembridge writes into its mappings; `None`: the
+    /// credentials may not ask.
+    pub analyzers: Vec<(String, Option<bool>)>,
 }
 
 impl Engine {
@@ -175,14 +176,20 @@ impl Engine {
                 (security, None, types)
             }
             EngineKind::Elasticsearch => {
-                let xpack = client
-                    .json(Method::Get, "_xpack?categories=features", None)
+                // Any authenticated user may ask who it is; with security off the API is
+                // missing (405, or 500 "Security must be explicitly enabled"). `_xpack` is no
+                // help: it fails on a node without the monitoring module.
+                let security = match client
+                    .json(Method::Get, "_security/_authenticate", None)
                     .await
-                    .ok();
-                let security = xpack
-                    .as_ref()
-                    .and_then(|x| x.pointer("/features/security/enabled"))
-                    .and_then(Value::as_bool);
+                {
+                    Ok(_) => Some(true),
+                    Err(Error::Engine {
+                        status: 400 | 404 | 405 | 500,
+                        ..
+                    }) => Some(false),
+                    Err(_) => None,
+                };
                 let licence = client
                     .json(Method::Get, "_license", None)
                     .await
@@ -206,7 +213,7 @@ impl Engine {
         };
         let mut analyzers = Vec::new();
         for a in ["english", "standard"] {
-            analyzers.push((a.to_owned(), self.has_analyzer(a).await.unwrap_or(false)));
+            analyzers.push((a.to_owned(), self.has_analyzer(a).await.ok().flatten()));
         }
         Ok(Capabilities {
             version: version.map(|v| v.to_string()).unwrap_or_else(|| "?".into()),

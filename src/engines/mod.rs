@@ -110,8 +110,10 @@ impl Engine {
         Ok(spec.differences(&mapping, found))
     }
 
-    /// Whether the engine knows an analyzer (probed with `_analyze`).
-    pub async fn has_analyzer(&self, analyzer: &str) -> Result<bool> {
+    /// Whether the engine knows an analyzer (probed with `_analyze`); `None` when the credentials
+    /// may not ask (`_analyze` without an index needs a cluster privilege, e.g. Elasticsearch's
+    /// `manage`, that a user who may only write some indexes often lacks).
+    pub async fn has_analyzer(&self, analyzer: &str) -> Result<Option<bool>> {
         match self
             .client()
             .json(
@@ -121,8 +123,11 @@ impl Engine {
             )
             .await
         {
-            Ok(_) => Ok(true),
-            Err(Error::Engine { status: 400, .. }) => Ok(false),
+            Ok(_) => Ok(Some(true)),
+            Err(Error::Engine { status: 400, .. }) => Ok(Some(false)),
+            Err(Error::Engine {
+                status: 401 | 403, ..
+            }) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -282,18 +287,28 @@ impl Engine {
     }
 }
 
-/// `(failed, total, first reason)` when an answer's `_shards.failed` is above 0.
+/// `(failed, total, first reason)` when some shards of an answer did not answer. Not only
+/// `_shards.failed`: a shard with no assigned copy (its only node is down) is counted in `total`
+/// but in neither `successful` nor `failed` (OpenSearch 3.5.0 answered `total 3, successful 2,
+/// failed 0` and 21 of 30 documents), so whatever `total` has beyond `successful` is missing too
+/// (skipped shards, which a pre-filter proved empty, are counted as successful).
 pub fn shard_failures(answer: &Value) -> Option<(u64, u64, String)> {
     let shards = answer.get("_shards")?;
-    let failed = shards.get("failed").and_then(Value::as_u64).unwrap_or(0);
+    let get = |k: &str| shards.get(k).and_then(Value::as_u64);
+    let failed = get("failed").unwrap_or(0);
+    let total = get("total").unwrap_or(0);
+    let missing = match get("successful") {
+        Some(ok) => total.saturating_sub(ok),
+        None => 0,
+    };
+    let failed = failed.max(missing);
     if failed == 0 {
         return None;
     }
-    let total = shards.get("total").and_then(Value::as_u64).unwrap_or(0);
     let reason = shards
         .pointer("/failures/0/reason")
         .map(bulk::describe_error)
-        .unwrap_or_else(|| "no reason given".into());
+        .unwrap_or_else(|| "no copy of the shard answered: unassigned, its node down?".into());
     Some((failed, total, bulk::truncate(&reason, 300)))
 }
 
@@ -321,5 +336,12 @@ mod tests {
         };
         assert!(err.to_string().contains("1 of 3 shards of `x` failed"), "{err}");
         assert!(err.is_transient());
+        // a shard without any assigned copy: neither successful nor failed
+        let missing = json!({"_shards": {"total": 3, "successful": 2, "skipped": 0, "failed": 0}});
+        let (failed, total, reason) = shard_failures(&missing).unwrap();
+        assert_eq!((failed, total), (1, 3));
+        assert!(reason.contains("unassigned"), "{reason}");
+        let skipped = json!({"_shards": {"total": 3, "successful": 3, "skipped": 2, "failed": 0}});
+        assert_eq!(shard_failures(&skipped), None);
     }
 }
