@@ -42,14 +42,16 @@ maven_fetch() {
 # ---------------------------------------------------------------------------------------------
 # Unpacking
 
-# fetch_engine INSTANCE : the unpacked distribution the instance runs out of. A profile instance
-# of the default pair's version gets a symlink to the default unpack (one copy on disk).
+# fetch_engine INSTANCE : the unpacked distribution the instance runs out of. An OpenSearch
+# profile instance of the default pair's version gets a symlink to the default unpack (one copy on
+# disk); Elasticsearch always gets its own, so that the stand-in plugins built into a profile's
+# home never change (and restart) the default pair's.
 fetch_engine() {
     local inst=$1 kind version home
     kind=$(engine_kind "$inst")
     version=$(engine_version "$inst")
     home=$(engine_home "$inst")
-    if ! is_default_instance "$inst" && [[ $version == "$(engine_version "$kind")" ]]; then
+    if ! is_default_instance "$inst" && [[ $kind == opensearch && $version == "$(engine_version "$kind")" ]]; then
         fetch_engine "$kind"
         if [[ ! -L "$home" ]]; then
             rm -rf "$home"
