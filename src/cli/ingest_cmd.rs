@@ -140,7 +140,9 @@ pub async fn run(a: IngestArgs) -> anyhow::Result<u8> {
     let (engine, info) = Engine::connect(&plan.conn).await?;
     tracing::info!("{} {} at {}", info.kind, info.version, info.url);
     let mut options = plan.options;
-    options.spec.analyzer = resolve_analyzer(&engine, &plan.analyzer).await?;
+    let (analyzer, fallback) = resolve_analyzer(&engine, &plan.analyzer).await?;
+    options.spec.analyzer = analyzer;
+    options.spec.analyzer_fallback = fallback;
     let checkpoint = options.checkpoint.clone();
     let summary = match crate::ingest::run(&engine, plan.docs, vectors, options).await {
         Ok(s) => s,
@@ -189,8 +191,12 @@ fn print_summary(s: &Summary, engine: &str) {
 }
 
 /// `auto` picks english (stemming, stop words: what BEIR's BM25 baselines use) when the engine
-/// has it.
-async fn resolve_analyzer(engine: &Engine, requested: &str) -> crate::error::Result<String> {
+/// has it. Returns the analyzer and, when it was assumed rather than probed, the one to fall back
+/// on should the engine not know it.
+async fn resolve_analyzer(
+    engine: &Engine,
+    requested: &str,
+) -> crate::error::Result<(String, Option<String>)> {
     if requested != "auto" {
         if engine.has_analyzer(requested).await? == Some(false) {
             return Err(Error::config(
@@ -198,19 +204,19 @@ async fn resolve_analyzer(engine: &Engine, requested: &str) -> crate::error::Res
                 format!("{} does not know the analyzer `{requested}`", engine.kind()),
             ));
         }
-        return Ok(requested.to_owned());
+        return Ok((requested.to_owned(), None));
     }
     Ok(match engine.has_analyzer("english").await? {
-        Some(true) => "english".into(),
-        // The credentials may not ask; every released distribution of both engines has english
-        // (only the Maven integ-test-zips lack it, and their index creation would then say so).
+        Some(true) => ("english".into(), None),
+        // The credentials may not ask: try english (every released distribution has it; some
+        // Maven integ-test-zips do not), standard if the index cannot be made with it.
         None => {
             tracing::warn!(
-                "the credentials may not call _analyze; assuming the engine has the english analyzer (pass --analyzer to choose)"
+                "the credentials may not call _analyze; trying the english analyzer, standard if the engine lacks it (pass --analyzer to choose)"
             );
-            "english".into()
+            ("english".into(), Some("standard".into()))
         }
-        Some(false) => "standard".into(),
+        Some(false) => ("standard".into(), None),
     })
 }
 

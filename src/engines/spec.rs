@@ -115,6 +115,10 @@ pub struct IndexSpec {
     /// Text analyzer for title and text (e.g. "english", "standard").
     pub analyzer: String,
     pub shards: u32,
+    /// Set when `analyzer` was assumed, not probed (`--analyzer auto` with credentials that may
+    /// not call `_analyze`): the analyzer to use instead if the engine turns out not to know it.
+    #[serde(skip)]
+    pub analyzer_fallback: Option<String>,
     /// Replica copies of each shard of a new index (0 on a single node; 1 on a cluster keeps
     /// every document searchable when a node is lost).
     #[serde(default)]
@@ -136,6 +140,7 @@ impl IndexSpec {
             analyzer: "standard".into(),
             shards: 1,
             replicas: 0,
+            analyzer_fallback: None,
             model: None,
         }
     }
