@@ -28,14 +28,18 @@ fn engines_sh(args: &[&str]) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_killed_half_way_loses_nothing() {
     let Ok(url) = std::env::var("SEMBRIDGE_CLUSTER_URL") else {
-        eprintln!("skipped: SEMBRIDGE_CLUSTER_URL is not set (scripts/test.sh starts --profile cluster)");
+        eprintln!(
+            "skipped: SEMBRIDGE_CLUSTER_URL is not set (scripts/test.sh starts --profile cluster)"
+        );
         return;
     };
     let (engine, info) = Engine::connect(&ConnectOptions::new(&url)).await.unwrap();
     println!("{} {} at {url}", info.kind, info.version);
     // The client talks to node 1; node 3 is killed.
     let victim = engines_sh(&["pid", "3"]);
-    let victim: i32 = victim.parse().unwrap_or_else(|_| panic!("pid of node 3: {victim:?}"));
+    let victim: i32 = victim
+        .parse()
+        .unwrap_or_else(|_| panic!("pid of node 3: {victim:?}"));
 
     // An index without replicas, one shard on each node: once node 3 is gone, its answers are
     // partial, and sembridge must say so.
@@ -72,8 +76,18 @@ async fn a_node_killed_half_way_loses_nothing() {
         &support::scifact_corpus(),
         dir.path(),
         &[
-            "--shards", "3", "--replicas", "1", "--concurrency", "1", "--bulk-docs", "100",
-            "--embed-chunk", "100", "--retry-for", "120",
+            "--shards",
+            "3",
+            "--replicas",
+            "1",
+            "--concurrency",
+            "1",
+            "--bulk-docs",
+            "100",
+            "--embed-chunk",
+            "100",
+            "--retry-for",
+            "120",
         ],
     );
     let started = Instant::now();
@@ -126,9 +140,14 @@ async fn a_node_killed_half_way_loses_nothing() {
     println!("fragile index: {partial_reported} of 10 answers refused as partial");
     assert!(partial_reported > 0, "a missing shard was never reported");
     // The CLI says so too, and exits 2.
-    let (code, _, err) = support::run_cli(&["query", "fragile", "--index", &fragile, "--mode", "bm25", "--url", &url]);
+    let (code, _, err) = support::run_cli(&[
+        "query", "fragile", "--index", &fragile, "--mode", "bm25", "--url", &url,
+    ]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("shards of") && err.contains("partial"), "{err}");
+    assert!(
+        err.contains("shards of") && err.contains("partial"),
+        "{err}"
+    );
 
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
@@ -140,8 +159,13 @@ async fn a_node_killed_half_way_loses_nothing() {
     if out.status.code() != Some(0) {
         // stopped with a checkpoint: --resume completes the job
         println!("first run stopped: {err}");
-        let (code, summary, err) =
-            support::ingest(&url, &index, &support::scifact_corpus(), dir.path(), &["--resume", "--retry-for", "120"]);
+        let (code, summary, err) = support::ingest(
+            &url,
+            &index,
+            &support::scifact_corpus(),
+            dir.path(),
+            &["--resume", "--retry-for", "120"],
+        );
         assert_eq!(code, 0, "{err}");
         println!("resumed: {summary}");
     }

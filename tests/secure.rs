@@ -23,7 +23,9 @@ impl Secure {
             EngineKind::Elasticsearch => "SEMBRIDGE_SECURE_ES_URL",
         };
         let Ok(url) = std::env::var(var) else {
-            eprintln!("skipped: {var} is not set (scripts/test.sh starts --profile secure and sets it)");
+            eprintln!(
+                "skipped: {var} is not set (scripts/test.sh starts --profile secure and sets it)"
+            );
             return None;
         };
         Some(Secure {
@@ -35,7 +37,8 @@ impl Secure {
 
     fn password(user: &str) -> String {
         let var = format!("SEMBRIDGE_SECURE_{}_PASSWORD", user.to_uppercase());
-        std::env::var(&var).unwrap_or_else(|_| panic!("{var} (scripts/engines.sh env --profile secure)"))
+        std::env::var(&var)
+            .unwrap_or_else(|_| panic!("{var} (scripts/engines.sh env --profile secure)"))
     }
 
     /// `--url --ca-cert --user --password` for `user`.
@@ -72,8 +75,19 @@ fn sb_index(prefix: &str) -> String {
 }
 
 /// `sembridge ingest` of the first `limit` SciFact documents (cached vectors) with `login`.
-fn ingest(login: &[String], index: &str, dir: &Path, limit: &str) -> (i32, serde_json::Value, String) {
-    let mut args = support::ingest_args("-", index, &support::scifact_corpus(), dir, &["--limit", limit]);
+fn ingest(
+    login: &[String],
+    index: &str,
+    dir: &Path,
+    limit: &str,
+) -> (i32, serde_json::Value, String) {
+    let mut args = support::ingest_args(
+        "-",
+        index,
+        &support::scifact_corpus(),
+        dir,
+        &["--limit", limit],
+    );
     // support::ingest_args puts `--url -` first: replace it by the login
     let at = args.iter().position(|a| a == "--url").unwrap();
     args.drain(at..at + 2);
@@ -84,9 +98,17 @@ fn ingest(login: &[String], index: &str, dir: &Path, limit: &str) -> (i32, serde
 
 /// `sembridge query --mode bm25` with `login`: (exit code, stdout, stderr).
 fn query(login: &[String], index: &str) -> (i32, String, String) {
-    let mut args: Vec<String> = ["query", "cancer treatment", "--index", index, "--mode", "bm25", "--json"]
-        .map(String::from)
-        .into();
+    let mut args: Vec<String> = [
+        "query",
+        "cancer treatment",
+        "--index",
+        index,
+        "--mode",
+        "bm25",
+        "--json",
+    ]
+    .map(String::from)
+    .into();
     args.extend(login.iter().cloned());
     support::run_cli_env(&args, &[])
 }
@@ -102,7 +124,10 @@ async fn credentials_and_privileges(s: Secure) {
     let index = sb_index("denied");
     let (code, _, err) = ingest(&wrong, &index, dir.path(), "10");
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("401") && err.contains("--user/--password"), "{err}");
+    assert!(
+        err.contains("401") && err.contains("--user/--password"),
+        "{err}"
+    );
     assert!(!err.contains(bad), "the password was printed: {err}");
     assert!(!admin.index_exists(&index).await.unwrap());
 
@@ -123,16 +148,25 @@ async fn credentials_and_privileges(s: Secure) {
     let rdir = tempfile::tempdir().unwrap();
     let (code, _, err) = ingest(&s.login("reader"), &refused, rdir.path(), "100");
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("403") && err.contains("indices:admin/create"), "{err}");
+    assert!(
+        err.contains("403") && err.contains("indices:admin/create"),
+        "{err}"
+    );
     assert!(!err.contains(&Secure::password("reader")), "{err}");
-    assert!(!admin.index_exists(&refused).await.unwrap(), "an index was left behind");
+    assert!(
+        !admin.index_exists(&refused).await.unwrap(),
+        "an index was left behind"
+    );
 
     // ...nor write into the writer's index: refused, naming the bulk action; the index keeps
     // its documents (the job did not create it, so it does not delete it).
     let rdir = tempfile::tempdir().unwrap();
     let (code, _, err) = ingest(&s.login("reader"), &index, rdir.path(), "100");
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("403") && err.contains("indices:data/write"), "{err}");
+    assert!(
+        err.contains("403") && err.contains("indices:data/write"),
+        "{err}"
+    );
     admin.refresh(&index).await.unwrap();
     assert_eq!(admin.count(&index).await.unwrap(), 300);
     admin.delete_index(&index).await.unwrap();
@@ -158,20 +192,34 @@ async fn tls_is_verified(s: Secure) {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("security: on, HTTPS"), "{out}");
     // Without the CA: refused, with what to do.
-    let no_ca: Vec<String> = ["info", "--url", &s.url, "--user", "reader", "--password", &Secure::password("reader")]
-        .map(String::from)
-        .into();
+    let no_ca: Vec<String> = [
+        "info",
+        "--url",
+        &s.url,
+        "--user",
+        "reader",
+        "--password",
+        &Secure::password("reader"),
+    ]
+    .map(String::from)
+    .into();
     let (code, out, err) = support::run_cli_env(&no_ca, &[]);
     assert_eq!(code, 2, "{out}{err}");
     let text = format!("{out}{err}");
-    assert!(text.contains("--ca-cert") && text.contains("certificate"), "{text}");
+    assert!(
+        text.contains("--ca-cert") && text.contains("certificate"),
+        "{text}"
+    );
     assert!(!text.contains(&Secure::password("reader")), "{text}");
     // --insecure: works.
     let mut insecure = no_ca.clone();
     insecure.push("--insecure".into());
     let (code, out, err) = support::run_cli_env(&insecure, &[]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("security: on, HTTPS") && out.contains("kNN: not checked"), "{out}");
+    assert!(
+        out.contains("security: on, HTTPS") && out.contains("kNN: not checked"),
+        "{out}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -203,7 +251,11 @@ async fn elasticsearch_api_key_ingests_and_queries() {
         .args(["-d", r#"{"name":"sembridge-test","expiration":"1h"}"#])
         .output()
         .expect("curl");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let key: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let encoded = key["encoded"].as_str().unwrap().to_owned();
     let login: Vec<String> = ["--url", &s.url, "--ca-cert", &s.ca, "--api-key", &encoded]
@@ -221,7 +273,11 @@ async fn elasticsearch_api_key_ingests_and_queries() {
         assert!(!text.contains(&encoded), "the API key was printed");
     }
     // the id:key form works too
-    let id_key = format!("{}:{}", key["id"].as_str().unwrap(), key["api_key"].as_str().unwrap());
+    let id_key = format!(
+        "{}:{}",
+        key["id"].as_str().unwrap(),
+        key["api_key"].as_str().unwrap()
+    );
     let login: Vec<String> = ["--url", &s.url, "--ca-cert", &s.ca, "--api-key", &id_key]
         .map(String::from)
         .into();

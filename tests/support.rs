@@ -109,8 +109,18 @@ macro_rules! both_engines {
         mod $body {
             $crate::engine_test!($body, opensearch, OpenSearch);
             $crate::engine_test!($body, elasticsearch, Elasticsearch);
-            $crate::engine_test!($body, compat_opensearch, OpenSearch, $crate::support::COMPAT_OS_URL);
-            $crate::engine_test!($body, compat_elasticsearch, Elasticsearch, $crate::support::COMPAT_ES_URL);
+            $crate::engine_test!(
+                $body,
+                compat_opensearch,
+                OpenSearch,
+                $crate::support::COMPAT_OS_URL
+            );
+            $crate::engine_test!(
+                $body,
+                compat_elasticsearch,
+                Elasticsearch,
+                $crate::support::COMPAT_ES_URL
+            );
         }
     };
 }

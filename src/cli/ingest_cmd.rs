@@ -219,4 +219,3 @@ async fn resolve_analyzer(
         Some(false) => ("standard".into(), None),
     })
 }
-

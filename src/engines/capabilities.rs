@@ -16,9 +16,7 @@ pub struct Version(pub u32, pub u32, pub u32);
 
 impl Version {
     pub fn parse(s: &str) -> Option<Version> {
-        let mut parts = s
-            .split(['.', '-'])
-            .map(|p| p.parse::<u32>().ok());
+        let mut parts = s.split(['.', '-']).map(|p| p.parse::<u32>().ok());
         let major = parts.next()??;
         let minor = parts.next().flatten().unwrap_or(0);
         let patch = parts.next().flatten().unwrap_or(0);
@@ -143,10 +141,7 @@ impl Engine {
     pub async fn capabilities(&self, plugins: &[String]) -> Result<Capabilities> {
         let client = self.client();
         let version = self.version();
-        let health = client
-            .json(Method::Get, "_cluster/health", None)
-            .await
-            .ok();
+        let health = client.json(Method::Get, "_cluster/health", None).await.ok();
         let (security, licence, vector_types) = match self.kind() {
             EngineKind::OpenSearch => {
                 let security = if plugins.iter().any(|p| p == "opensearch-security") {

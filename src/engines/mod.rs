@@ -207,12 +207,16 @@ impl Engine {
                 if self
                     .version
                     .is_some_and(|v| !capabilities::opensearch_has_method_parameters(v))
-                    && let Some(knn) = body.pointer_mut(&format!("/query/knn/{}", spec::FIELD_VECTOR))
+                    && let Some(knn) =
+                        body.pointer_mut(&format!("/query/knn/{}", spec::FIELD_VECTOR))
                     && let Some(o) = knn.as_object_mut()
                 {
                     o.remove("method_parameters");
                 }
-                (body, opensearch::score_to_similarity as fn(f32, Similarity) -> f32)
+                (
+                    body,
+                    opensearch::score_to_similarity as fn(f32, Similarity) -> f32,
+                )
             }
             EngineKind::Elasticsearch => (
                 elasticsearch::knn_body(vector, params, filters),
@@ -334,7 +338,10 @@ mod tests {
             total,
             reason,
         };
-        assert!(err.to_string().contains("1 of 3 shards of `x` failed"), "{err}");
+        assert!(
+            err.to_string().contains("1 of 3 shards of `x` failed"),
+            "{err}"
+        );
         assert!(err.is_transient());
         // a shard without any assigned copy: neither successful nor failed
         let missing = json!({"_shards": {"total": 3, "successful": 2, "skipped": 0, "failed": 0}});

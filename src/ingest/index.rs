@@ -49,9 +49,14 @@ pub async fn apply_index_setup(engine: &Engine, spec: &IndexSpec, setup: IndexSe
 /// that the engine turns out not to know, with the fallback analyzer instead.
 async fn create(engine: &Engine, spec: &IndexSpec) -> Result<()> {
     match (engine.create_index(spec).await, &spec.analyzer_fallback) {
-        (Err(Error::Engine { status: 400, reason, .. }), Some(fallback))
-            if reason.contains(&format!("analyzer [{}]", spec.analyzer)) =>
-        {
+        (
+            Err(Error::Engine {
+                status: 400,
+                reason,
+                ..
+            }),
+            Some(fallback),
+        ) if reason.contains(&format!("analyzer [{}]", spec.analyzer)) => {
             tracing::warn!(
                 "the engine has no `{}` analyzer; the index is made with `{fallback}`",
                 spec.analyzer

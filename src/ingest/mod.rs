@@ -55,7 +55,9 @@ async fn undo_refused_create(
     else {
         return e;
     };
-    if setup == IndexSetup::Ready || !nothing_in || !engine.index_exists(index).await.unwrap_or(false)
+    if setup == IndexSetup::Ready
+        || !nothing_in
+        || !engine.index_exists(index).await.unwrap_or(false)
     {
         return Error::Engine {
             url,
