@@ -74,7 +74,7 @@ impl Engine {
 
     pub async fn create_index(&self, spec: &IndexSpec) -> Result<()> {
         if let Some(v) = self.version {
-            capabilities::check_index_type(self.kind(), v, spec.es_index_type, spec.knn_engine)?;
+            capabilities::check_index_type(self.kind(), v, spec.es_index_type)?;
         }
         let body = self.create_index_body(spec);
         self.client()
@@ -200,24 +200,10 @@ impl Engine {
         similarity: Similarity,
     ) -> Result<SearchResult> {
         let (body, to_similarity): (_, fn(f32, Similarity) -> f32) = match self.kind() {
-            EngineKind::OpenSearch => {
-                let mut body = opensearch::knn_body(vector, params, filters);
-                // OpenSearch before 2.16 rejects `method_parameters`; it searches with the
-                // index's ef_search (default 100) there.
-                if self
-                    .version
-                    .is_some_and(|v| !capabilities::opensearch_has_method_parameters(v))
-                    && let Some(knn) =
-                        body.pointer_mut(&format!("/query/knn/{}", spec::FIELD_VECTOR))
-                    && let Some(o) = knn.as_object_mut()
-                {
-                    o.remove("method_parameters");
-                }
-                (
-                    body,
-                    opensearch::score_to_similarity as fn(f32, Similarity) -> f32,
-                )
-            }
+            EngineKind::OpenSearch => (
+                opensearch::knn_body_for(self.version, vector, params, filters),
+                opensearch::score_to_similarity,
+            ),
             EngineKind::Elasticsearch => (
                 elasticsearch::knn_body(vector, params, filters),
                 elasticsearch::score_to_similarity,

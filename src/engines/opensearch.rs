@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use super::capabilities::{Version, opensearch_has_method_parameters};
 use super::spec::{self, FIELD_VECTOR, lucene_score};
 use super::spec::{IndexSpec, KnnEngine, KnnParams, Similarity, TermFilter, filter_clauses};
 
@@ -47,6 +48,25 @@ pub fn knn_body(vector: &[f32], p: &KnnParams, filters: &[TermFilter]) -> Value 
     }
     let mut body = spec::hits_body(p.k);
     body["query"] = json!({"knn": {FIELD_VECTOR: knn}});
+    body
+}
+
+/// [`knn_body`] for an OpenSearch of version `v`: before 2.16 the `knn` query has no
+/// `method_parameters` (it would be refused), so it is left out and the index's `ef_search`
+/// (default 100) applies. An unknown version gets the current body.
+pub fn knn_body_for(
+    v: Option<Version>,
+    vector: &[f32],
+    p: &KnnParams,
+    filters: &[TermFilter],
+) -> Value {
+    let mut body = knn_body(vector, p, filters);
+    if v.is_some_and(|v| !opensearch_has_method_parameters(v))
+        && let Some(knn) = body.pointer_mut(&format!("/query/knn/{FIELD_VECTOR}"))
+        && let Some(o) = knn.as_object_mut()
+    {
+        o.remove("method_parameters");
+    }
     body
 }
 
@@ -106,6 +126,24 @@ mod tests {
             knn["filter"]["bool"]["filter"][0]["term"]["metadata.lang"],
             "en"
         );
+    }
+
+    #[test]
+    fn method_parameters_only_where_the_version_has_them() {
+        let p = KnnParams {
+            k: 5,
+            candidates: 50,
+        };
+        let path = "/query/knn/embedding/method_parameters/ef_search";
+        for v in [None, Some(Version(2, 16, 0)), Some(Version(3, 5, 0))] {
+            assert_eq!(
+                knn_body_for(v, &[1.0], &p, &[]).pointer(path),
+                Some(&json!(50))
+            );
+        }
+        let old = knn_body_for(Some(Version(2, 11, 1)), &[1.0], &p, &[]);
+        assert_eq!(old.pointer(path), None);
+        assert_eq!(old["query"]["knn"]["embedding"]["k"], 5);
     }
 
     #[test]
