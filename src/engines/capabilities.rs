@@ -93,7 +93,12 @@ pub fn check_index_type(kind: EngineKind, version: Version, es_type: EsIndexType
                         "{} needs Elasticsearch {since} or later and this cluster runs {version}; \
                          use one of: {}",
                         es_type.name(),
-                        es_index_types(version).join(", ").replace('_', "-")
+                        EsIndexType::ALL
+                            .iter()
+                            .filter(|t| version >= es_index_type_since(t.as_str()))
+                            .map(|t| t.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 ));
             }
