@@ -8,7 +8,16 @@
 #   scripts/engines.sh url     opensearch|elasticsearch    print the http URL
 #   scripts/engines.sh logs    opensearch|elasticsearch    tail the engine log
 #
-# No engine name means both. See scripts/ENGINES.md for details.
+#   scripts/engines.sh pid     ENGINE                      print the pid of one instance
+#   scripts/engines.sh env                                 export lines: URLs (+ CA, passwords)
+#
+# No engine name means all of the profile's. Every command takes --profile NAME:
+#   default  OpenSearch 3.5.0 + Elasticsearch 9.2.8, plain HTTP (9200, 9201)
+#   compat   OpenSearch 2.19.1 + Elasticsearch 8.19.21, plain HTTP (9210, 9211)
+#   secure   OpenSearch 2.19.1 + security plugin, Elasticsearch 9.2.8 + xpack security, HTTPS
+#            with a generated CA, users admin / writer / reader (9220, 9221)
+#   cluster  three OpenSearch 3.5.0 nodes (9230-9232); ENGINE may be a node number: 1, 2, 3
+# Profiles run next to each other and to the default pair. See scripts/ENGINES.md.
 #
 # Environment (all optional; default ports from scripts/ports.env):
 #   SEMBRIDGE_OS_PORT (9200)  SEMBRIDGE_OS_TRANSPORT_PORT (9300)  SEMBRIDGE_OS_HEAP (1g)
@@ -27,25 +36,46 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$SCRIPT_DIR/lib/engines-common.sh"
 
 usage() {
-    sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
 main() {
+    local profile=default
+    local -a args=()
+    while [[ $# -gt 0 ]]; do
+        case "$1" in
+            --profile) profile=${2:?--profile needs a value: $PROFILES}; shift 2 ;;
+            --profile=*) profile=${1#--profile=}; shift ;;
+            *) args+=("$1"); shift ;;
+        esac
+    done
+    set -- "${args[@]}"
     local cmd="${1:-}"
     [[ -n "$cmd" ]] || usage
     shift
+    local -a all
+    read -r -a all <<<"$(profile_instances "$profile")"
+    # profile_instances ran in a subshell above; define the instances here too
+    profile_instances "$profile" >/dev/null
     local engines=()
     if [[ $# -eq 0 ]]; then
-        engines=(opensearch elasticsearch)
+        engines=("${all[@]}")
     else
-        local e
+        local e i
         for e in "$@"; do
-            case "$e" in
-                opensearch | os) engines+=(opensearch) ;;
-                elasticsearch | es) engines+=(elasticsearch) ;;
-                *) die "unknown engine '$e' (expected opensearch or elasticsearch)" ;;
-            esac
+            local found=0
+            for i in "${all[@]}"; do
+                # an engine name selects the profile's instances of that engine; a node number
+                # or an instance name selects one instance
+                if [[ $i == "$e" || $i == *-"$e" ]] ||
+                    { [[ $e == opensearch || $e == os ]] && [[ $(engine_kind "$i") == opensearch ]]; } ||
+                    { [[ $e == elasticsearch || $e == es ]] && [[ $(engine_kind "$i") == elasticsearch ]]; }; then
+                    engines+=("$i")
+                    found=1
+                fi
+            done
+            ((found)) || die "unknown engine '$e' in profile $profile (instances: ${all[*]})"
         done
     fi
 
@@ -70,8 +100,15 @@ main() {
             return "$rc"
             ;;
         url)
-            [[ ${#engines[@]} -eq 1 ]] || die "url needs exactly one engine"
+            [[ ${#engines[@]} -eq 1 ]] || die "url needs exactly one engine (of: ${all[*]})"
             engine_url "${engines[0]}"
+            ;;
+        pid)
+            [[ ${#engines[@]} -eq 1 ]] || die "pid needs exactly one engine (of: ${all[*]})"
+            engine_pid "${engines[0]}"
+            ;;
+        env)
+            profile_env "$profile"
             ;;
         logs)
             local e

@@ -68,6 +68,21 @@ pub enum Error {
         reason: String,
     },
 
+    /// A search or count answered 2xx but some shards failed (`_shards.failed > 0`, e.g. a node
+    /// of a cluster is down and a shard has no other copy): the answer covers part of the index
+    /// only, so it is refused rather than shown as if whole. Transient: once the cluster has
+    /// promoted replicas or the node is back, the same request answers whole.
+    #[error(
+        "{url}: {failed} of {total} shards of `{index}` failed ({reason}); the answer would be          partial, so it is refused (a node down? check _cluster/health; replicas keep an index          whole when a node is lost)"
+    )]
+    PartialResults {
+        url: String,
+        index: String,
+        failed: u64,
+        total: u64,
+        reason: String,
+    },
+
     /// The engine answered 2xx with something sembridge cannot read (not JSON, a missing field, a
     /// `GET /` like neither engine). Not transient: asking again gets the same answer.
     #[error("{url} gave an answer sembridge cannot read: {message}")]
@@ -185,6 +200,7 @@ impl Error {
         match self {
             Error::Unreachable { .. } => true,
             Error::Engine { status, .. } => is_transient_status(*status),
+            Error::PartialResults { .. } => true,
             _ => false,
         }
     }

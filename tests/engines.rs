@@ -108,7 +108,7 @@ async fn contract(engine: &Engine, info: &sembridge::engines::EngineInfo) {
     assert!(!engine.index_exists(&index).await.unwrap());
 }
 
-crate::both_engines!(contract);
+crate::both_engines!(contract, compat);
 
 #[tokio::test]
 async fn opensearch_lists_the_knn_plugin() {
@@ -199,7 +199,7 @@ async fn scores_convert_back_to_the_similarity(
         engine.delete_index(&index).await.unwrap();
     }
 }
-crate::both_engines!(scores_convert_back_to_the_similarity);
+crate::both_engines!(scores_convert_back_to_the_similarity, compat);
 
 /// An encoded API key (no `:`, the form Elasticsearch hands out) reaches Elasticsearch without
 /// `--engine`: the probe uses a transport that accepts it (these test clusters run without
@@ -216,4 +216,51 @@ async fn an_encoded_api_key_is_probed_with_a_transport_that_takes_it() {
     let err = Engine::connect(&opts).await.unwrap_err().to_string();
     assert!(err.contains("--api-key") && err.contains("id:key"), "{err}");
     assert!(!err.contains("aWQ6a2V5"), "the key never shows: {err}");
+}
+
+/// `sembridge info` on the older majors says what each is and can do.
+#[test]
+fn info_describes_the_older_majors() {
+    let (Ok(os), Ok(es)) = (
+        std::env::var(support::COMPAT_OS_URL),
+        std::env::var(support::COMPAT_ES_URL),
+    ) else {
+        eprintln!("skipped: the compat profile's URLs are not set");
+        return;
+    };
+    let (code, out, err) = support::run_cli(&["info", "--url", &os, "--url", &es]);
+    assert_eq!(code, 0, "{out}{err}");
+    // One block per engine, in the order of the URLs.
+    let at = out
+        .find("Elasticsearch 8.19.21")
+        .expect("an Elasticsearch 8.19.21 block");
+    let (os_block, es_block) = out.split_at(at);
+    assert!(os_block.starts_with("OpenSearch 2.19.1"), "{out}");
+    for (block, expected) in [
+        (os_block, "security: off, plain HTTP"),
+        (os_block, "nodes: 1 (health"),
+        (os_block, "kNN engines: lucene, faiss, nmslib"),
+        // The 2.19.1 integ-test-zip lacks analysis-common: `--analyzer auto` takes standard.
+        (os_block, "english NO, standard yes"),
+        (os_block, "kNN: works"),
+        (es_block, "security: off, plain HTTP"),
+        (es_block, "licence: basic (active)"),
+        (es_block, "nodes: 1 (health"),
+        // the scripts' stand-in plugin
+        (es_block, "english yes, standard yes"),
+        (es_block, "kNN: works"),
+    ] {
+        assert!(
+            block.contains(expected),
+            "`{expected}` missing from:\n{block}"
+        );
+    }
+    let types = es_block
+        .lines()
+        .find(|l| l.contains("dense_vector index types"))
+        .unwrap_or_default();
+    assert!(
+        types.contains("bbq_hnsw") && !types.contains("bbq_disk"),
+        "{types}"
+    );
 }

@@ -33,7 +33,7 @@ async fn scifact_twice_changes_nothing(engine: &Engine, info: &EngineInfo) {
     support::assert_scifact_complete(engine, &index).await;
     engine.delete_index(&index).await.unwrap();
 }
-crate::both_engines!(scifact_twice_changes_nothing);
+crate::both_engines!(scifact_twice_changes_nothing, compat);
 
 async fn killed_half_way_then_resumed(engine: &Engine, info: &EngineInfo) {
     let index = support::unique_index("resume");
@@ -89,7 +89,7 @@ async fn killed_half_way_then_resumed(engine: &Engine, info: &EngineInfo) {
     support::assert_scifact_complete(engine, &index).await;
     engine.delete_index(&index).await.unwrap();
 }
-crate::both_engines!(killed_half_way_then_resumed);
+crate::both_engines!(killed_half_way_then_resumed, compat);
 
 async fn two_shards_make_the_whole(engine: &Engine, info: &EngineInfo) {
     let index = support::unique_index("shards");

@@ -120,4 +120,4 @@ async fn quality_bars(engine: &Engine, info: &EngineInfo) {
     );
     engine.delete_index(&index).await.unwrap();
 }
-crate::both_engines!(quality_bars);
+crate::both_engines!(quality_bars, compat);

@@ -74,25 +74,78 @@ pub fn int8_embedder() -> &'static Arc<Embedder> {
     })
 }
 
+/// The older majors of `scripts/engines.sh --profile compat` (OpenSearch 2.x, Elasticsearch
+/// 8.x), where scripts/test.sh exports their URLs.
+pub const COMPAT_OS_URL: &str = "SEMBRIDGE_COMPAT_OS_URL";
+pub const COMPAT_ES_URL: &str = "SEMBRIDGE_COMPAT_ES_URL";
+
+/// Connect to the engine whose URL is in the environment variable `var`; `None` (the test is
+/// skipped, and says so) when it is not set: that profile was not started.
+pub async fn connect_profile(kind: EngineKind, var: &str) -> Option<(Engine, EngineInfo)> {
+    let Ok(url) = std::env::var(var) else {
+        eprintln!("skipped: {var} is not set (scripts/test.sh starts the profile and sets it)");
+        return None;
+    };
+    let (engine, info) = Engine::connect(&ConnectOptions::new(&url))
+        .await
+        .unwrap_or_else(|e| panic!("{kind} must run at {url} ({var}): {e}"));
+    assert_eq!(info.kind, kind, "{url} ({var}) is not {kind}");
+    Some((engine, info))
+}
+
 /// Run one async test body `async fn body(&Engine, &EngineInfo)` against both real engines:
-/// `both_engines!(body)` makes the tests `body::opensearch` and `body::elasticsearch`.
+/// `both_engines!(body)` makes the tests `body::opensearch` and `body::elasticsearch`;
+/// `both_engines!(body, compat)` adds `body::compat_opensearch` and `body::compat_elasticsearch`
+/// on the older majors (skipped when their URLs are not set).
 #[macro_export]
 macro_rules! both_engines {
     ($body:ident) => {
         mod $body {
-            use sembridge::engines::EngineKind;
+            $crate::engine_test!($body, opensearch, OpenSearch);
+            $crate::engine_test!($body, elasticsearch, Elasticsearch);
+        }
+    };
+    ($body:ident, compat) => {
+        mod $body {
+            $crate::engine_test!($body, opensearch, OpenSearch);
+            $crate::engine_test!($body, elasticsearch, Elasticsearch);
+            $crate::engine_test!(
+                $body,
+                compat_opensearch,
+                OpenSearch,
+                $crate::support::COMPAT_OS_URL
+            );
+            $crate::engine_test!(
+                $body,
+                compat_elasticsearch,
+                Elasticsearch,
+                $crate::support::COMPAT_ES_URL
+            );
+        }
+    };
+}
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn opensearch() {
-                let (engine, info) = $crate::support::connect(EngineKind::OpenSearch).await;
-                super::$body(&engine, &info).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn elasticsearch() {
-                let (engine, info) = $crate::support::connect(EngineKind::Elasticsearch).await;
-                super::$body(&engine, &info).await;
-            }
+/// One test of [`both_engines!`]: the body on the default engine of `kind`, or on the one whose
+/// URL is in the environment variable `var`.
+#[macro_export]
+macro_rules! engine_test {
+    ($body:ident, $name:ident, $kind:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let (engine, info) =
+                $crate::support::connect(sembridge::engines::EngineKind::$kind).await;
+            super::$body(&engine, &info).await;
+        }
+    };
+    ($body:ident, $name:ident, $kind:ident, $var:expr) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let Some((engine, info)) =
+                $crate::support::connect_profile(sembridge::engines::EngineKind::$kind, $var).await
+            else {
+                return;
+            };
+            super::$body(&engine, &info).await;
         }
     };
 }

@@ -3,6 +3,7 @@
 #[macro_use]
 mod support;
 
+mod cluster;
 mod embed;
 mod engines;
 mod ingest;
@@ -13,6 +14,7 @@ mod pipeline;
 mod proxy;
 mod quality;
 mod reliability;
+mod secure;
 mod serve;
 mod sigv4;
 mod tls;

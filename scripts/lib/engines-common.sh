@@ -37,19 +37,60 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------------
-# Per-engine layout
+# Instances: one running engine process each. The default pair are the instances `opensearch`
+# and `elasticsearch`; the profiles (lib/engines-profiles.sh) add their own (compat-os,
+# secure-es, cluster-os-2, ...). Every function below takes an instance name.
 
-engine_version() { if [[ $1 == opensearch ]]; then echo "$OS_VERSION"; else echo "$ES_VERSION"; fi; }
-engine_port() { if [[ $1 == opensearch ]]; then echo "$OS_PORT"; else echo "$ES_PORT"; fi; }
-engine_tport() { if [[ $1 == opensearch ]]; then echo "$OS_TRANSPORT_PORT"; else echo "$ES_TRANSPORT_PORT"; fi; }
-engine_heap() { if [[ $1 == opensearch ]]; then echo "$OS_HEAP"; else echo "$ES_HEAP"; fi; }
-engine_home() { echo "$BASE/engines/$1-$(engine_version "$1")"; }
-engine_data() { echo "$BASE/data/$1-$(engine_version "$1")"; }
+declare -A I_KIND=() I_VERSION=() I_PORT=() I_TPORT=() I_HEAP=() I_FLAVOR=()
+# define_instance NAME KIND VERSION HTTP_PORT TRANSPORT_PORT HEAP [FLAVOR: plain|secure|cluster]
+define_instance() {
+    I_KIND[$1]=$2 I_VERSION[$1]=$3 I_PORT[$1]=$4 I_TPORT[$1]=$5 I_HEAP[$1]=$6 I_FLAVOR[$1]=${7:-plain}
+}
+define_instance opensearch opensearch "$OS_VERSION" "$OS_PORT" "$OS_TRANSPORT_PORT" "$OS_HEAP"
+define_instance elasticsearch elasticsearch "$ES_VERSION" "$ES_PORT" "$ES_TRANSPORT_PORT" "$ES_HEAP"
+
+is_default_instance() { [[ $1 == opensearch || $1 == elasticsearch ]]; }
+engine_kind() { echo "${I_KIND[$1]:?unknown instance $1}"; }
+engine_flavor() { echo "${I_FLAVOR[$1]}"; }
+engine_version() { echo "${I_VERSION[$1]:?unknown instance $1}"; }
+engine_port() { echo "${I_PORT[$1]}"; }
+engine_tport() { echo "${I_TPORT[$1]}"; }
+engine_heap() { echo "${I_HEAP[$1]}"; }
+# The default pair run out of $BASE/engines/<kind>-<version> with their config in it, as always.
+# Profile instances run out of $BASE/profiles/<kind>-<version> (a symlink to the default pair's
+# unpack when the version is the same) with a config directory of their own, so that neither
+# pattern of engine_stray_pids can ever match the other's processes.
+engine_home() {
+    if is_default_instance "$1"; then
+        echo "$BASE/engines/$(engine_kind "$1")-$(engine_version "$1")"
+    else
+        echo "$BASE/profiles/$(engine_kind "$1")-$(engine_version "$1")"
+    fi
+}
+engine_conf() {
+    if is_default_instance "$1"; then echo "$(engine_home "$1")/config"; else echo "$BASE/conf/$1"; fi
+}
+engine_data() {
+    if is_default_instance "$1"; then echo "$BASE/data/$1-$(engine_version "$1")"; else echo "$BASE/data/$1"; fi
+}
 engine_logdir() { echo "$BASE/logs/$1"; }
-engine_log() { echo "$BASE/logs/$1/sembridge-$1.log"; }
+engine_log() {
+    if is_default_instance "$1"; then
+        echo "$BASE/logs/$1/sembridge-$1.log"
+    else
+        echo "$BASE/logs/$1/$(engine_cluster_name "$1").log"
+    fi
+}
 engine_startup_log() { echo "$BASE/logs/$1/startup.out"; }
 engine_pidfile() { echo "$BASE/run/$1.pid"; }
-engine_url() { echo "http://127.0.0.1:$(engine_port "$1")"; }
+engine_scheme() { if [[ $(engine_flavor "$1") == secure ]]; then echo https; else echo http; fi; }
+engine_url() { echo "$(engine_scheme "$1")://127.0.0.1:$(engine_port "$1")"; }
+engine_cluster_name() {
+    case "$(engine_flavor "$1")" in
+        cluster) echo "sembridge-cluster" ;;
+        *) if is_default_instance "$1"; then echo "sembridge-$1"; else echo "sembridge-$1"; fi ;;
+    esac
+}
 
 # ---------------------------------------------------------------------------------------------
 # Users and directories
@@ -62,9 +103,9 @@ prepare_base() {
                 --shell /usr/sbin/nologin "$ENGINE_USER"
         fi
     fi
-    mkdir -p "$BASE"/{engines,data,logs,run} "$MAVEN_CACHE"
+    mkdir -p "$BASE"/{engines,data,logs,run,profiles,conf} "$MAVEN_CACHE"
     if [[ $IS_ROOT -eq 1 ]]; then
-        chown "$ENGINE_USER:" "$BASE" "$BASE"/{engines,data,logs,run}
+        chown "$ENGINE_USER:" "$BASE" "$BASE"/{engines,data,logs,run,profiles,conf}
     fi
 }
 
@@ -95,12 +136,14 @@ java_major() { # JAVA_HOME -> major version, or nothing
     echo "$v"
 }
 
-# Engine -> JAVA_HOME. OpenSearch 3.x and Elasticsearch 9.x need Java 21+ (we take the newest);
-# OpenSearch 2.x and Elasticsearch 8.x run on Java 17/21 (OpenSearch 2.x needs the security
-# manager, gone in Java 24), so take the newest JDK up to 21 for those.
-engine_java_home() {
-    local engine=$1 version min max jh m best="" bestm=0
-    version=$(engine_version "$engine")
+# Instance -> JAVA_HOME (java_home_for KIND VERSION does the work).
+engine_java_home() { java_home_for "$(engine_kind "$1")" "$(engine_version "$1")"; }
+
+# OpenSearch 3.x and Elasticsearch 9.x need Java 21+ (we take the newest); OpenSearch 2.x and
+# Elasticsearch 8.x run on Java 17/21 (OpenSearch 2.x needs the security manager, gone in Java
+# 24), so take the newest JDK up to 21 for those.
+java_home_for() {
+    local engine=$1 version=$2 min max jh m best="" bestm=0
     if [[ $engine == opensearch && ${version%%.*} -ge 3 ]] || [[ $engine == elasticsearch && ${version%%.*} -ge 9 ]]; then
         min=21 max=999
     else
@@ -127,3 +170,5 @@ source "$_ENGINES_LIB/engines-fetch.sh"
 source "$_ENGINES_LIB/engines-standins.sh"
 # shellcheck source=scripts/lib/engines-run.sh
 source "$_ENGINES_LIB/engines-run.sh"
+# shellcheck source=scripts/lib/engines-profiles.sh
+source "$_ENGINES_LIB/engines-profiles.sh"

@@ -42,15 +42,34 @@ maven_fetch() {
 # ---------------------------------------------------------------------------------------------
 # Unpacking
 
+# fetch_engine INSTANCE : the unpacked distribution the instance runs out of. An OpenSearch
+# profile instance of the default pair's version gets a symlink to the default unpack (one copy on
+# disk); Elasticsearch always gets its own, so that the stand-in plugins built into a profile's
+# home never change (and restart) the default pair's.
 fetch_engine() {
-    local engine=$1 version home zip tmp
-    version=$(engine_version "$engine")
-    home=$(engine_home "$engine")
+    local inst=$1 kind version home
+    kind=$(engine_kind "$inst")
+    version=$(engine_version "$inst")
+    home=$(engine_home "$inst")
+    if ! is_default_instance "$inst" && [[ $kind == opensearch && $version == "$(engine_version "$kind")" ]]; then
+        fetch_engine "$kind"
+        if [[ ! -L "$home" ]]; then
+            rm -rf "$home"
+            ln -s "$(engine_home "$kind")" "$home"
+        fi
+        return 0
+    fi
+    unpack_engine "$kind" "$version" "$home"
+}
+
+# unpack_engine KIND VERSION HOME
+unpack_engine() {
+    local engine=$1 version=$2 home=$3 zip tmp
     if [[ -f "$home/.sembridge-ready" ]]; then
-        if [[ $engine == elasticsearch ]] && es_standins_stale "$home"; then
-            install_es_standins "$home"
+        if [[ $engine == elasticsearch ]] && es_standins_stale "$home" "$version"; then
+            install_es_standins "$home" "$version"
             if engine_alive elasticsearch; then
-                log "elasticsearch is running; restart it to load the rebuilt stand-in plugins"
+                log "an elasticsearch is running; restart the instances of $version to load the rebuilt stand-in plugins"
             fi
         fi
         return 0
@@ -68,9 +87,11 @@ fetch_engine() {
     mv "$tmp/$engine-$version" "$home"
     rmdir "$tmp"
     if [[ $engine == opensearch ]]; then
-        install_knn_plugin "$home"
+        install_knn_plugin "$home" "$version.0"
+        # Profile homes (2.x) carry the security plugin too; the compat profile switches it off.
+        if [[ $home == "$BASE/profiles/"* ]]; then install_security_plugin "$home" "$version.0"; fi
     else
-        install_es_standins "$home"
+        install_es_standins "$home" "$version"
     fi
     own "$home"
     touch "$home/.sembridge-ready"
@@ -81,8 +102,10 @@ fetch_engine() {
 # (lang-painless is missing from some integ-test-zips) are dropped from the descriptor; k-NN
 # only needs lang-painless for its painless scoring functions.
 install_knn_plugin() {
-    local home=$1 zip dir desc ext kept="" p
-    zip=$(maven_fetch org.opensearch.plugin opensearch-knn "$KNN_VERSION" zip)
+    local home=$1 knn_version=$2 zip dir desc ext kept="" p
+    # SEMBRIDGE_KNN_VERSION overrides the default pair's plugin version only.
+    [[ $home != "$(engine_home opensearch)" ]] || knn_version=$KNN_VERSION
+    zip=$(maven_fetch org.opensearch.plugin opensearch-knn "$knn_version" zip)
     dir="$home/plugins/opensearch-knn"
     rm -rf "$dir"
     mkdir -p "$dir"
@@ -105,3 +128,16 @@ install_knn_plugin() {
     fi
 }
 
+
+# The security plugin (opensearch-security): jars into plugins/, its default config/ files stay in
+# the plugin directory (lib/engines-profiles.sh copies them into a secure instance's config).
+install_security_plugin() {
+    local home=$1 version=$2 zip dir
+    zip=$(maven_fetch org.opensearch.plugin opensearch-security "$version" zip)
+    dir="$home/plugins/opensearch-security"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    unzip -q "$zip" -d "$dir"
+    [[ -f "$dir/plugin-descriptor.properties" ]] || die "no plugin descriptor in $zip"
+    chmod +x "$dir"/tools/*.sh
+}

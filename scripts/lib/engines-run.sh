@@ -6,36 +6,56 @@
 # Configuration (rewritten at every start, so port / heap overrides take effect)
 
 write_config() {
-    local engine=$1 home data logs cfg
-    home=$(engine_home "$engine")
-    data=$(engine_data "$engine")
-    logs=$(engine_logdir "$engine")
+    local inst=$1 kind home conf data logs cfg
+    kind=$(engine_kind "$inst")
+    home=$(engine_home "$inst")
+    conf=$(engine_conf "$inst")
+    data=$(engine_data "$inst")
+    logs=$(engine_logdir "$inst")
+    if ! is_default_instance "$inst"; then
+        # A profile instance: a fresh config directory copied from the distribution's, and fresh
+        # data (each start is a new cluster: no state of an earlier test run, security index
+        # initialised from the files written here).
+        rm -rf "$conf" "$data"
+        mkdir -p "$conf"
+        cp -r "$home/config/." "$conf/"
+        rm -f "$conf/opensearch.yml" "$conf/elasticsearch.yml"
+    fi
     mkdir -p "$data" "$logs"
     own "$data" "$logs"
-    if [[ $engine == opensearch ]]; then
-        cfg="$home/config/opensearch.yml"
+    if [[ $kind == opensearch ]]; then
+        cfg="$conf/opensearch.yml"
     else
-        cfg="$home/config/elasticsearch.yml"
+        cfg="$conf/elasticsearch.yml"
     fi
     {
         echo "# Written by scripts/engines.sh; rewritten at every start."
-        echo "cluster.name: sembridge-$engine"
-        echo "node.name: sembridge-$engine-1"
+        echo "cluster.name: $(engine_cluster_name "$inst")"
+        if is_default_instance "$inst"; then
+            echo "node.name: sembridge-$inst-1"
+        else
+            echo "node.name: $inst"
+        fi
         echo "path.data: $data"
         echo "path.logs: $logs"
         echo "network.host: 127.0.0.1"
-        echo "http.port: $(engine_port "$engine")"
-        echo "transport.port: $(engine_tport "$engine")"
-        echo "discovery.type: single-node"
+        echo "http.port: $(engine_port "$inst")"
+        echo "transport.port: $(engine_tport "$inst")"
+        if [[ $(engine_flavor "$inst") != cluster ]]; then
+            echo "discovery.type: single-node"
+        fi
         echo "cluster.routing.allocation.disk.threshold_enabled: false"
         echo "action.destructive_requires_name: false"
-        if [[ $engine == elasticsearch ]]; then
+        if [[ $kind == elasticsearch && $(engine_flavor "$inst") != secure ]]; then
             # The integ-test-zip ships x-pack-core and x-pack-security only (no ML, no geoip),
             # so no xpack.ml.* / ingest.geoip.* settings: they would be unknown settings.
             echo "xpack.security.enabled: false"
         fi
+        if ! is_default_instance "$inst"; then profile_config "$inst"; fi
     } >"$cfg"
+    if ! is_default_instance "$inst"; then profile_files "$inst" "$conf"; fi
     own "$cfg"
+    is_default_instance "$inst" || own "$conf"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -56,21 +76,36 @@ engine_pid() { # prints the pid if our engine process is alive
 
 engine_alive() { engine_pid "$1" >/dev/null || [[ -n "$(engine_stray_pids "$1")" ]]; }
 
-# pids of java processes running out of any unpacked version of this engine
+# pids of java processes of this instance: for the default pair, running out of any unpacked
+# version of the engine under $BASE/engines; for a profile instance, using its config directory.
 engine_stray_pids() {
-    pgrep -f -- "$BASE/engines/$1-[0-9][^ ]*/lib" || true
+    if is_default_instance "$1"; then
+        local p
+        for p in $(pgrep -f -- "$BASE/engines/$1-[0-9][^ ]*/lib" || true); do
+            grep -qaF "$BASE/conf/" "/proc/$p/cmdline" 2>/dev/null || echo "$p"
+        done
+    else
+        pgrep -f -- "path\.conf=$BASE/conf/$1( |\$)" || true
+    fi
 }
 
-http_get() { curl -sS --max-time "${2:-5}" "$1" 2>/dev/null; }
+# http_get INSTANCE PATH [MAX_TIME]: GET on the instance, with its CA and admin login when secure.
+http_get() {
+    local -a auth=()
+    if [[ $(engine_flavor "$1") == secure ]]; then
+        auth=(--cacert "$(secure_ca)" -u "admin:$(secure_password admin)")
+    fi
+    curl -sS --max-time "${3:-5}" "${auth[@]}" "$(engine_url "$1")$2" 2>/dev/null
+}
 
 # prints "<distribution> <version>" for whatever answers on the engine's port
 probe_root() {
     local body dist ver
-    body=$(http_get "$(engine_url "$1")/") || return 1
+    body=$(http_get "$1" /) || return 1
     ver=$(printf '%s' "$body" | sed -n 's/.*"number" *: *"\([^"]*\)".*/\1/p' | head -n1)
     if [[ -z "$ver" ]]; then
         # no GET / (Elasticsearch integ-test-zip without the rest-root stand-in)
-        body=$(http_get "$(engine_url "$1")/_nodes/_local?filter_path=nodes.*.version") || return 1
+        body=$(http_get "$1" "/_nodes/_local?filter_path=nodes.*.version") || return 1
         ver=$(printf '%s' "$body" | sed -n 's/.*"version" *: *"\([^"]*\)".*/\1/p' | head -n1)
         [[ -n "$ver" ]] || return 1
         echo "elasticsearch $ver"
@@ -81,8 +116,10 @@ probe_root() {
 }
 
 healthy() {
-    curl -sSf --max-time 10 \
-        "$(engine_url "$1")/_cluster/health?wait_for_status=yellow&timeout=5s" >/dev/null 2>&1
+    local q="wait_for_status=yellow&timeout=5s"
+    # a cluster node is ready when all its nodes have joined
+    [[ $(engine_flavor "$1") != cluster ]] || q="wait_for_status=green&wait_for_nodes=$(cluster_size)&timeout=5s"
+    http_get "$1" "/_cluster/health?$q" 10 | grep -q '"timed_out" *: *false'
 }
 
 print_failure() {
@@ -95,26 +132,29 @@ print_failure() {
 
 LAUNCHER_PID=""
 launch_engine() { # starts the engine in the background; sets LAUNCHER_PID
-    local engine=$1 home jh heap out
-    home=$(engine_home "$engine")
-    jh=$(engine_java_home "$engine")
-    heap=$(engine_heap "$engine")
-    out=$(engine_startup_log "$engine")
-    rm -f "$(engine_pidfile "$engine")"
+    local inst=$1 kind home jh heap out
+    kind=$(engine_kind "$inst")
+    home=$(engine_home "$inst")
+    jh=$(engine_java_home "$inst")
+    heap=$(engine_heap "$inst")
+    out=$(engine_startup_log "$inst")
+    rm -f "$(engine_pidfile "$inst")"
     : >"$out"
     own "$out"
     local -a envs=(env -u JAVA_TOOL_OPTIONS -u JAVA_HOME "HOME=$BASE")
-    if [[ $engine == opensearch ]]; then
-        envs+=("OPENSEARCH_JAVA_HOME=$jh" "OPENSEARCH_PATH_CONF=$home/config"
+    local what="$kind $(engine_version "$inst")"
+    is_default_instance "$inst" || what="$inst: $what"
+    if [[ $kind == opensearch ]]; then
+        envs+=("OPENSEARCH_JAVA_HOME=$jh" "OPENSEARCH_PATH_CONF=$(engine_conf "$inst")"
             "OPENSEARCH_JAVA_OPTS=-Xms$heap -Xmx$heap ${SEMBRIDGE_OS_JAVA_OPTS:-}")
-        log "starting opensearch $(engine_version "$engine") (java $(java_major "$jh"), heap $heap) on $(engine_url "$engine")"
-        (cd "$home" && run_as setsid "${envs[@]}" bin/opensearch -d -p "$(engine_pidfile "$engine")") \
+        log "starting $what (java $(java_major "$jh"), heap $heap) on $(engine_url "$inst")"
+        (cd "$home" && run_as setsid "${envs[@]}" bin/opensearch -d -p "$(engine_pidfile "$inst")") \
             </dev/null >>"$out" 2>&1 &
     else
-        envs+=("ES_JAVA_HOME=$jh" "ES_PATH_CONF=$home/config"
+        envs+=("ES_JAVA_HOME=$jh" "ES_PATH_CONF=$(engine_conf "$inst")"
             "ES_JAVA_OPTS=-Xms$heap -Xmx$heap ${SEMBRIDGE_ES_JAVA_OPTS:-}")
-        log "starting elasticsearch $(engine_version "$engine") (java $(java_major "$jh"), heap $heap) on $(engine_url "$engine")"
-        (cd "$home" && run_as setsid "${envs[@]}" bin/elasticsearch -d -p "$(engine_pidfile "$engine")") \
+        log "starting $what (java $(java_major "$jh"), heap $heap) on $(engine_url "$inst")"
+        (cd "$home" && run_as setsid "${envs[@]}" bin/elasticsearch -d -p "$(engine_pidfile "$inst")") \
             </dev/null >>"$out" 2>&1 &
     fi
     LAUNCHER_PID=$!
@@ -129,8 +169,8 @@ start_engines() {
     local -a todo=()
     declare -A launcher=() t0=()
     for engine in "$@"; do
-        if [[ $engine == elasticsearch && -f "$(engine_home "$engine")/.sembridge-ready" ]] &&
-            engine_pid "$engine" >/dev/null && es_standins_stale "$(engine_home "$engine")"; then
+        if [[ $(engine_kind "$engine") == elasticsearch && -f "$(engine_home "$engine")/.sembridge-ready" ]] &&
+            engine_pid "$engine" >/dev/null && es_standins_stale "$(engine_home "$engine")" "$(engine_version "$engine")"; then
             # plugins are only loaded at start-up
             log "elasticsearch: stand-in plugins missing or changed; rebuilding and restarting"
             stop_engine "$engine" >&2 || true
@@ -147,10 +187,11 @@ start_engines() {
             continue
         fi
         if probe=$(probe_root "$engine"); then
-            if [[ ${probe%% *} == "$engine" ]]; then
+            if [[ ${probe%% *} == "$(engine_kind "$engine")" ]]; then
                 echo "$engine: already running at $(engine_url "$engine") (${probe#* }, not started by this script)"
                 continue
             fi
+            is_default_instance "$engine" || die "port $(engine_port "$engine") of $engine is taken by $probe (scripts/ports.env)"
             die "port $(engine_port "$engine") is taken by $probe; set SEMBRIDGE_$([[ $engine == opensearch ]] && echo OS || echo ES)_PORT"
         fi
         fetch_engine "$engine"
@@ -236,7 +277,7 @@ stop_engine() {
     pids=${pids% }
     if [[ -z "${pids// /}" ]]; then
         rm -f "$(engine_pidfile "$engine")"
-        if probe=$(probe_root "$engine") && [[ ${probe%% *} == "$engine" ]]; then
+        if probe=$(probe_root "$engine") && [[ ${probe%% *} == "$(engine_kind "$engine")" ]]; then
             echo "$engine: not started by this script but something answers at $(engine_url "$engine") (${probe#* }); left alone"
         else
             echo "$engine: not running"
@@ -258,7 +299,7 @@ status_engine() {
     local engine=$1 pid probe url plugins knn
     url=$(engine_url "$engine")
     pid=$(engine_pid "$engine" || true)
-    if ! probe=$(probe_root "$engine") || [[ ${probe%% *} != "$engine" ]]; then
+    if ! probe=$(probe_root "$engine") || [[ ${probe%% *} != "$(engine_kind "$engine")" ]]; then
         if [[ -n "$pid" ]]; then
             echo "$engine: starting or unresponsive (pid $pid), $url not answering"
         else
@@ -268,12 +309,12 @@ status_engine() {
     fi
     local line="$engine: running, version ${probe#* }, $url"
     if [[ -n "$pid" ]]; then line+=", pid $pid"; else line+=", not managed by this script"; fi
-    if [[ $engine == opensearch ]]; then
-        plugins=$(http_get "$url/_cat/plugins?h=component" || true)
+    if [[ $(engine_kind "$engine") == opensearch ]]; then
+        plugins=$(http_get "$engine" "/_cat/plugins?h=component" || true)
         if grep -qx 'opensearch-knn' <<<"$plugins"; then knn=yes; else knn=NO; fi
         line+=", opensearch-knn plugin: $knn"
     else
-        plugins=$(http_get "$url/_cat/plugins?h=component" || true)
+        plugins=$(http_get "$engine" "/_cat/plugins?h=component" || true)
         if grep -qx 'sembridge-analysis' <<<"$plugins"; then knn=yes; else knn=NO; fi
         line+=", english analysis (sembridge-analysis): $knn"
     fi

@@ -1,11 +1,12 @@
-//! `sembridge info`: the smoke check. For each URL: engine, version, plugins, and a real kNN round
-//! trip on a throwaway index.
+//! `sembridge info`: the smoke check. For each URL: engine, version, security, licence, nodes,
+//! vector index types, analyzers, plugins, and a real kNN round trip on a throwaway index.
 
 use clap::Args;
 use serde_json::json;
 
 use super::EXIT_OK;
 use super::args::ClientArgs;
+use crate::engines::capabilities::Capabilities;
 use crate::engines::{BulkDoc, ConnectOptions, Engine, IndexSpec, KnnParams, Similarity};
 use crate::error::Error;
 
@@ -85,20 +86,74 @@ async fn knn_round_trip(engine: &Engine) -> crate::error::Result<bool> {
     result
 }
 
+fn refused(e: &Error) -> bool {
+    matches!(e, Error::Engine { status: 403, .. })
+}
+
+fn print_capabilities(kind: crate::engines::EngineKind, caps: &Capabilities) {
+    let unknown = "unknown (the credentials may not read it)";
+    let security = match caps.security {
+        Some(true) => "on",
+        Some(false) => "off",
+        None => unknown,
+    };
+    let tls = if caps.tls { "HTTPS" } else { "plain HTTP" };
+    println!("  security: {security}, {tls}");
+    if kind == crate::engines::EngineKind::Elasticsearch {
+        println!("  licence: {}", caps.licence.as_deref().unwrap_or(unknown));
+    }
+    match (caps.nodes, &caps.health) {
+        (Some(n), Some(h)) => println!("  nodes: {n} (health {h})"),
+        _ => println!("  nodes: {unknown}"),
+    }
+    let types = if caps.vector_types.is_empty() {
+        "none".to_owned()
+    } else {
+        caps.vector_types.join(", ")
+    };
+    match kind {
+        crate::engines::EngineKind::OpenSearch => println!(
+            "  kNN engines: {types} (sembridge uses lucene by default; faiss and nmslib need the k-NN plugin's native libraries)"
+        ),
+        crate::engines::EngineKind::Elasticsearch => {
+            println!("  dense_vector index types: {types}")
+        }
+    }
+    let analyzers: Vec<String> = caps
+        .analyzers
+        .iter()
+        .map(|(a, ok)| {
+            let known = match ok {
+                Some(true) => "yes",
+                Some(false) => "NO",
+                None => "unknown (_analyze refused)",
+            };
+            format!("{a} {known}")
+        })
+        .collect();
+    println!(
+        "  analyzers (title/text; --analyzer auto takes english, else standard): {}",
+        analyzers.join(", ")
+    );
+}
+
 pub async fn run(args: InfoArgs) -> anyhow::Result<u8> {
     let mut reports = Vec::new();
     let mut failed = false;
     for (url, opts) in args.urls.iter().zip(args.options()?) {
         match Engine::connect(&opts).await {
             Ok((engine, info)) => {
+                let caps = engine.capabilities(&info.plugins).await?;
                 let knn = knn_round_trip(&engine).await;
                 let knn_ok = matches!(knn, Ok(true));
-                failed |= !knn_ok;
+                // credentials that may not create an index are not a broken engine
+                failed |= !knn_ok && !knn.as_ref().is_err_and(refused);
                 if !args.json {
                     println!(
                         "{} {} at {} (cluster {})",
                         info.kind, info.version, info.url, info.cluster_name
                     );
+                    print_capabilities(info.kind, &caps);
                     if !info.plugins.is_empty() {
                         println!("  plugins: {}", info.plugins.join(", "));
                     }
@@ -107,10 +162,13 @@ pub async fn run(args: InfoArgs) -> anyhow::Result<u8> {
                             "  kNN: works (created an index with a vector field, indexed, searched, deleted)"
                         ),
                         Ok(false) => println!("  kNN: WRONG RESULT (nearest neighbour not found)"),
+                        Err(e) if refused(e) => println!(
+                            "  kNN: not checked: the credentials may not create the throwaway index ({e})"
+                        ),
                         Err(e) => println!("  kNN: FAILED: {e}"),
                     }
                 }
-                reports.push(json!({"url": info.url, "engine": info.kind, "version": info.version, "plugins": info.plugins, "knn": knn_ok, "error": knn.err().map(|e| e.to_string())}));
+                reports.push(json!({"url": info.url, "engine": info.kind, "version": info.version, "plugins": info.plugins, "capabilities": caps, "knn": knn_ok, "error": knn.err().map(|e| e.to_string())}));
             }
             Err(e) => {
                 failed = true;

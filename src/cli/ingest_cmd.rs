@@ -98,6 +98,10 @@ pub struct IngestArgs {
     /// Primary shards of a new index.
     #[arg(long, default_value_t = IndexSpec::new("", 0).shards, value_parser = positive::<u32>())]
     pub shards: u32,
+    /// Replicas of each shard of a new index (1 or more on a multi-node cluster, so that losing a
+    /// node loses no document).
+    #[arg(long, default_value_t = IndexSpec::new("", 0).replicas)]
+    pub replicas: u32,
     /// What to do with a bad record.
     #[arg(long, value_enum, default_value_t = OnError::Skip)]
     pub on_error: OnError,
@@ -164,7 +168,9 @@ pub async fn run(a: IngestArgs) -> anyhow::Result<u8> {
     let (engine, info) = Engine::connect(&plan.conn).await?;
     tracing::info!("{} {} at {}", info.kind, info.version, info.url);
     let mut options = plan.options;
-    options.spec.analyzer = resolve_analyzer(&engine, &plan.analyzer).await?;
+    let (analyzer, fallback) = resolve_analyzer(&engine, &plan.analyzer).await?;
+    options.spec.analyzer = analyzer;
+    options.spec.analyzer_fallback = fallback;
     let (docs, source_schema) = match &plan.from_index {
         Some(src) => {
             let (docs, schema) =
@@ -353,20 +359,31 @@ fn print_summary(s: &Summary, engine: &str) {
 }
 
 /// `auto` picks english (stemming, stop words: what BEIR's BM25 baselines use) when the engine
-/// has it.
-async fn resolve_analyzer(engine: &Engine, requested: &str) -> crate::error::Result<String> {
+/// has it. Returns the analyzer and, when it was assumed rather than probed, the one to fall back
+/// on should the engine not know it.
+async fn resolve_analyzer(
+    engine: &Engine,
+    requested: &str,
+) -> crate::error::Result<(String, Option<String>)> {
     if requested != "auto" {
-        if !engine.has_analyzer(requested).await? {
+        if engine.has_analyzer(requested).await? == Some(false) {
             return Err(Error::config(
                 "--analyzer",
                 format!("{} does not know the analyzer `{requested}`", engine.kind()),
             ));
         }
-        return Ok(requested.to_owned());
+        return Ok((requested.to_owned(), None));
     }
-    Ok(if engine.has_analyzer("english").await? {
-        "english".into()
-    } else {
-        "standard".into()
+    Ok(match engine.has_analyzer("english").await? {
+        Some(true) => ("english".into(), None),
+        // The credentials may not ask: try english (every released distribution has it; some
+        // Maven integ-test-zips do not), standard if the index cannot be made with it.
+        None => {
+            tracing::warn!(
+                "the credentials may not call _analyze; trying the english analyzer, standard if the engine lacks it (pass --analyzer to choose)"
+            );
+            ("english".into(), Some("standard".into()))
+        }
+        Some(false) => ("standard".into(), None),
     })
 }

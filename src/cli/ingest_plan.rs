@@ -141,6 +141,7 @@ impl IngestArgs {
         spec.knn_engine = self.knn_engine;
         spec.es_index_type = self.es_index_type;
         spec.shards = self.shards;
+        spec.replicas = self.replicas;
         let (checkpoint, dead_letter) = default_state_files(&corpus, &target, self.shard);
         let options = IngestOptions {
             checkpoint: self.checkpoint.unwrap_or(checkpoint),

@@ -133,7 +133,11 @@ impl Engine {
             true => probe,
             false => Client::new(opts, kind)?,
         };
-        let engine = Engine { client };
+        let version = root
+            .pointer("/version/number")
+            .and_then(Value::as_str)
+            .and_then(super::capabilities::Version::parse);
+        let engine = Engine { client, version };
         let plugins = match kind {
             EngineKind::OpenSearch => engine.plugins().await?,
             EngineKind::Elasticsearch => Vec::new(),
@@ -167,6 +171,7 @@ impl Engine {
         }
         let engine = Engine {
             client: Client::new(opts, EngineKind::OpenSearch)?,
+            version: None,
         };
         let info = EngineInfo {
             kind: EngineKind::OpenSearch,

@@ -23,7 +23,7 @@ pub fn create_index_body(spec: &IndexSpec) -> Value {
         index_options["ef_construction"] = json!(spec.ef_construction);
     }
     json!({
-        "settings": {"number_of_shards": spec.shards, "number_of_replicas": 0},
+        "settings": {"number_of_shards": spec.shards, "number_of_replicas": spec.replicas},
         "mappings": spec.mappings(json!({
             "type": "dense_vector",
             "dims": spec.dims,

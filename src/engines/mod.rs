@@ -8,6 +8,7 @@
 
 pub mod aws;
 pub mod bulk;
+pub mod capabilities;
 mod client;
 pub mod cloud_id;
 mod connect;
@@ -34,6 +35,8 @@ use crate::hit::Hit;
 #[derive(Debug, Clone)]
 pub struct Engine {
     client: Client,
+    /// From `GET /` at connect time; `None` when it did not parse.
+    version: Option<capabilities::Version>,
 }
 
 /// Hits of one search plus the engine's own `took` (ms).
@@ -70,6 +73,11 @@ impl Engine {
         id.as_str().map(str::to_owned)
     }
 
+    /// The engine's version, as `GET /` said at connect time.
+    pub fn version(&self) -> Option<capabilities::Version> {
+        self.version
+    }
+
     /// The engine's URL, credentials removed.
     pub fn url(&self) -> &str {
         self.client().url()
@@ -97,6 +105,9 @@ impl Engine {
     }
 
     pub async fn create_index(&self, spec: &IndexSpec) -> Result<()> {
+        if let Some(v) = self.version {
+            capabilities::check_index_type(self.kind(), v, spec.es_index_type)?;
+        }
         let body = self.create_index_body(spec);
         self.client()
             .json(Method::Put, &spec.name, Some(body))
@@ -175,8 +186,10 @@ impl Engine {
         Ok(spec.differences(&mapping))
     }
 
-    /// Whether the engine knows an analyzer (probed with `_analyze`).
-    pub async fn has_analyzer(&self, analyzer: &str) -> Result<bool> {
+    /// Whether the engine knows an analyzer (probed with `_analyze`); `None` when the credentials
+    /// may not ask (`_analyze` without an index needs a cluster privilege, e.g. Elasticsearch's
+    /// `manage`, that a user who may only write some indexes often lacks).
+    pub async fn has_analyzer(&self, analyzer: &str) -> Result<Option<bool>> {
         match self
             .client()
             .json(
@@ -186,8 +199,11 @@ impl Engine {
             )
             .await
         {
-            Ok(_) => Ok(true),
-            Err(Error::Engine { status: 400, .. }) => Ok(false),
+            Ok(_) => Ok(Some(true)),
+            Err(Error::Engine { status: 400, .. }) => Ok(Some(false)),
+            Err(Error::Engine {
+                status: 401 | 403, ..
+            }) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -216,6 +232,7 @@ impl Engine {
             .client()
             .json(Method::Get, &format!("{index}/_count"), None)
             .await?;
+        self.check_shards(index, &body)?;
         body.get("count")
             .and_then(Value::as_u64)
             .ok_or_else(|| self.client.bad_answer(format!("no `count` in {body}")))
@@ -264,8 +281,8 @@ impl Engine {
             if let Some(id) = res.get("_scroll_id").and_then(Value::as_str) {
                 scroll_id = Some(id.to_owned());
             }
-            if let Err(e) = check_shards(&res, index) {
-                break Err(self.client.bad_answer(e));
+            if let Err(e) = self.check_shards(index, &res) {
+                break Err(e);
             }
             let hits = res
                 .pointer("/hits/hits")
@@ -323,7 +340,9 @@ impl Engine {
         similarity: Similarity,
     ) -> Result<SearchResult> {
         let body = match self.kind() {
-            EngineKind::OpenSearch => opensearch::knn_body(vector, params, filters, schema),
+            EngineKind::OpenSearch => {
+                opensearch::knn_body_for(self.version, vector, params, filters, schema)
+            }
             EngineKind::Elasticsearch => elasticsearch::knn_body(vector, params, filters, schema),
         };
         let mut res = self.search(index, schema, body).await?;
@@ -353,6 +372,21 @@ impl Engine {
             .await
     }
 
+    /// An answer with failed shards is an error ([`Error::PartialResults`]), never a silently
+    /// partial result.
+    fn check_shards(&self, index: &str, answer: &Value) -> Result<()> {
+        match shard_failures(answer) {
+            None => Ok(()),
+            Some((failed, total, reason)) => Err(Error::PartialResults {
+                url: self.url().to_owned(),
+                index: index.to_owned(),
+                failed,
+                total,
+                reason,
+            }),
+        }
+    }
+
     /// Any search body; hits in the engine's order, ties broken by id as documented. A hit's id
     /// and `_source` are read the schema's way (`sources` are `{title, text}`). An answer in
     /// which shards failed is an error naming how many: never a silently partial list.
@@ -361,7 +395,7 @@ impl Engine {
             .client()
             .json(Method::Post, &format!("{index}/_search"), Some(body))
             .await?;
-        check_shards(&res, index).map_err(|e| self.client.bad_answer(e))?;
+        self.check_shards(index, &res)?;
         let took_ms = res.get("took").and_then(Value::as_u64).unwrap_or(0);
         let raw = res
             .pointer("/hits/hits")
@@ -387,24 +421,64 @@ impl Engine {
     }
 }
 
-/// An answer in which shards failed: `Err` with the count and the first reason.
-fn check_shards(res: &Value, index: &str) -> std::result::Result<(), String> {
-    let failed = res
-        .pointer("/_shards/failed")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
+/// `(failed, total, first reason)` when some shards of an answer did not answer. Not only
+/// `_shards.failed`: a shard with no assigned copy (its only node is down) is counted in `total`
+/// but in neither `successful` nor `failed` (OpenSearch 3.5.0 answered `total 3, successful 2,
+/// failed 0` and 21 of 30 documents), so whatever `total` has beyond `successful` is missing too
+/// (skipped shards, which a pre-filter proved empty, are counted as successful).
+pub fn shard_failures(answer: &Value) -> Option<(u64, u64, String)> {
+    let shards = answer.get("_shards")?;
+    let get = |k: &str| shards.get(k).and_then(Value::as_u64);
+    let failed = get("failed").unwrap_or(0);
+    let total = get("total").unwrap_or(0);
+    let missing = match get("successful") {
+        Some(ok) => total.saturating_sub(ok),
+        None => 0,
+    };
+    let failed = failed.max(missing);
     if failed == 0 {
-        return Ok(());
+        return None;
     }
-    let total = res
-        .pointer("/_shards/total")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
-    let reason = res
-        .pointer("/_shards/failures/0/reason")
+    let reason = shards
+        .pointer("/failures/0/reason")
         .map(bulk::describe_error)
-        .unwrap_or_default();
-    Err(format!(
-        "{failed} of {total} shards of `{index}` failed, so the answer would be partial: {reason}"
-    ))
+        .unwrap_or_else(|| "no copy of the shard answered: unassigned, its node down?".into());
+    Some((failed, total, bulk::truncate(&reason, 300)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_shards_are_found_and_described() {
+        let whole = json!({"_shards": {"total": 3, "successful": 3, "skipped": 0, "failed": 0}});
+        assert_eq!(shard_failures(&whole), None);
+        assert_eq!(shard_failures(&json!({"count": 3})), None);
+        let partial = json!({"_shards": {"total": 3, "successful": 2, "failed": 1, "failures": [
+            {"shard": 2, "index": "x", "reason": {"type": "no_shard_available_action_exception",
+             "reason": "No shard available for [x][2]"}}]}});
+        let (failed, total, reason) = shard_failures(&partial).unwrap();
+        assert_eq!((failed, total), (1, 3));
+        assert!(reason.contains("No shard available"), "{reason}");
+        let err = Error::PartialResults {
+            url: "http://n1:9200".into(),
+            index: "x".into(),
+            failed,
+            total,
+            reason,
+        };
+        assert!(
+            err.to_string().contains("1 of 3 shards of `x` failed"),
+            "{err}"
+        );
+        assert!(err.is_transient());
+        // a shard without any assigned copy: neither successful nor failed
+        let missing = json!({"_shards": {"total": 3, "successful": 2, "skipped": 0, "failed": 0}});
+        let (failed, total, reason) = shard_failures(&missing).unwrap();
+        assert_eq!((failed, total), (1, 3));
+        assert!(reason.contains("unassigned"), "{reason}");
+        let skipped = json!({"_shards": {"total": 3, "successful": 3, "skipped": 2, "failed": 0}});
+        assert_eq!(shard_failures(&skipped), None);
+    }
 }

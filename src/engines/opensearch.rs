@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use super::capabilities::{Version, opensearch_has_method_parameters};
 use super::schema::Schema;
 use super::spec::{self, lucene_score};
 use super::spec::{IndexSpec, KnnEngine, KnnParams, Similarity, TermFilter, filter_clauses};
@@ -21,7 +22,7 @@ pub fn create_index_body(spec: &IndexSpec) -> Value {
         KnnEngine::Faiss => "faiss",
     };
     json!({
-        "settings": {"index": {"knn": true, "number_of_shards": spec.shards, "number_of_replicas": 0}},
+        "settings": {"index": {"knn": true, "number_of_shards": spec.shards, "number_of_replicas": spec.replicas}},
         "mappings": spec.mappings(json!({
             "type": "knn_vector",
             "dimension": spec.dims,
@@ -48,6 +49,26 @@ pub fn knn_body(vector: &[f32], p: &KnnParams, filters: &[TermFilter], schema: &
     }
     let mut body = spec::hits_body(p.k, schema);
     body["query"] = json!({"knn": {schema.vector.clone(): knn}});
+    body
+}
+
+/// [`knn_body`] for an OpenSearch of version `v`: before 2.16 the `knn` query has no
+/// `method_parameters` (it would be refused), so it is left out and the index's `ef_search`
+/// (default 100) applies. An unknown version gets the current body.
+pub fn knn_body_for(
+    v: Option<Version>,
+    vector: &[f32],
+    p: &KnnParams,
+    filters: &[TermFilter],
+    schema: &Schema,
+) -> Value {
+    let mut body = knn_body(vector, p, filters, schema);
+    if v.is_some_and(|v| !opensearch_has_method_parameters(v))
+        && let Some(knn) = body.pointer_mut(&format!("/query/knn/{}", schema.vector))
+        && let Some(o) = knn.as_object_mut()
+    {
+        o.remove("method_parameters");
+    }
     body
 }
 
@@ -101,6 +122,24 @@ mod tests {
             knn["filter"]["bool"]["filter"][0]["term"]["metadata.lang"],
             "en"
         );
+    }
+
+    #[test]
+    fn method_parameters_only_where_the_version_has_them() {
+        let p = KnnParams {
+            k: 5,
+            candidates: 50,
+        };
+        let path = "/query/knn/embedding/method_parameters/ef_search";
+        for v in [None, Some(Version(2, 16, 0)), Some(Version(3, 5, 0))] {
+            assert_eq!(
+                knn_body_for(v, &[1.0], &p, &[], &Schema::default()).pointer(path),
+                Some(&json!(50))
+            );
+        }
+        let old = knn_body_for(Some(Version(2, 11, 1)), &[1.0], &p, &[], &Schema::default());
+        assert_eq!(old.pointer(path), None);
+        assert_eq!(old["query"]["knn"]["embedding"]["k"], 5);
     }
 
     #[test]

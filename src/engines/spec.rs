@@ -108,6 +108,14 @@ pub struct IndexSpec {
     /// Text analyzer for title and text (e.g. "english", "standard").
     pub analyzer: String,
     pub shards: u32,
+    /// Set when `analyzer` was assumed, not probed (`--analyzer auto` with credentials that may
+    /// not call `_analyze`): the analyzer to use instead if the engine turns out not to know it.
+    #[serde(skip)]
+    pub analyzer_fallback: Option<String>,
+    /// Replica copies of each shard of a new index (0 on a single node; 1 on a cluster keeps
+    /// every document searchable when a node is lost).
+    #[serde(default)]
+    pub replicas: u32,
     /// Stored in the mapping's `_meta` so a later job can tell which model wrote the vectors.
     pub model: Option<String>,
     /// Field names (stored in `_meta` too, so query and eval find them again).
@@ -126,6 +134,8 @@ impl IndexSpec {
             es_index_type: EsIndexType::Hnsw,
             analyzer: "standard".into(),
             shards: 1,
+            replicas: 0,
+            analyzer_fallback: None,
             model: None,
             schema: Schema::default(),
         }

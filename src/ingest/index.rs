@@ -37,10 +37,34 @@ pub async fn plan_index(engine: &Engine, spec: &IndexSpec, recreate: bool) -> Re
 pub async fn apply_index_setup(engine: &Engine, spec: &IndexSpec, setup: IndexSetup) -> Result<()> {
     match setup {
         IndexSetup::Ready => Ok(()),
-        IndexSetup::Create => engine.create_index(spec).await,
+        IndexSetup::Create => create(engine, spec).await,
         IndexSetup::DropAndCreate => {
             engine.delete_index(&spec.name).await?;
-            engine.create_index(spec).await
+            create(engine, spec).await
         }
+    }
+}
+
+/// Create the index; with an analyzer that was assumed (see `IndexSpec::analyzer_fallback`) and
+/// that the engine turns out not to know, with the fallback analyzer instead.
+async fn create(engine: &Engine, spec: &IndexSpec) -> Result<()> {
+    match (engine.create_index(spec).await, &spec.analyzer_fallback) {
+        (
+            Err(Error::Engine {
+                status: 400,
+                reason,
+                ..
+            }),
+            Some(fallback),
+        ) if reason.contains(&format!("analyzer [{}]", spec.analyzer)) => {
+            tracing::warn!(
+                "the engine has no `{}` analyzer; the index is made with `{fallback}`",
+                spec.analyzer
+            );
+            let mut spec = spec.clone();
+            spec.analyzer = fallback.clone();
+            engine.create_index(&spec).await
+        }
+        (result, _) => result,
     }
 }

@@ -37,6 +37,47 @@ pub use self::source::{DocSource, VectorSource};
 use crate::engines::{Engine, EngineKind, Similarity};
 use crate::error::{Error, Result};
 
+/// A job refused by the engine (401/403: credentials that may create the index but not write to
+/// it) before any document went in must not leave behind the empty index it created: it is
+/// deleted again (best effort; the error says what happened to it).
+async fn undo_refused_create(
+    engine: &Engine,
+    index: &str,
+    setup: IndexSetup,
+    nothing_in: bool,
+    e: Error,
+) -> Error {
+    let Error::Engine {
+        url,
+        status: status @ (401 | 403),
+        reason,
+    } = e
+    else {
+        return e;
+    };
+    if setup == IndexSetup::Ready
+        || !nothing_in
+        || !engine.index_exists(index).await.unwrap_or(false)
+    {
+        return Error::Engine {
+            url,
+            status,
+            reason,
+        };
+    }
+    let note = match engine.delete_index(index).await {
+        Ok(()) => format!("; the empty index `{index}` this job had created was deleted again"),
+        Err(d) => format!(
+            "; the index `{index}` this job created is empty and could not be deleted ({d})"
+        ),
+    };
+    Error::Engine {
+        url,
+        status,
+        reason: format!("{reason}{note}"),
+    }
+}
+
 /// Run the whole job. Errors that stop the job leave the checkpoint at what the engine
 /// acknowledged (unfinished); bad records and refused documents are counted in the summary.
 pub async fn run(
@@ -127,17 +168,27 @@ pub async fn run(
         resumed_from,
     );
     batcher.with_ids = !engine.serverless();
-    stream(
+    let streamed = match stream(
         &mut embedded_rx,
         &mut batcher,
         &mut dispatcher,
         &mut acks,
         opts.on_error,
     )
-    .await?;
-    // Drain: whatever is in flight completes (or fails) and is checkpointed; nothing is dropped.
-    drop(embedded_rx);
-    dispatcher.drain(&mut acks).await?;
+    .await
+    {
+        // Drain: whatever is in flight completes (or fails) and is checkpointed; nothing is
+        // dropped.
+        Ok(()) => {
+            drop(embedded_rx);
+            dispatcher.drain(&mut acks).await
+        }
+        Err(e) => Err(e),
+    };
+    if let Err(e) = streamed {
+        let nothing_in = resumed_from == 0 && acks.summary.indexed == 0;
+        return Err(undo_refused_create(engine, &opts.spec.name, setup, nothing_in, e).await);
+    }
     let embed_done = crate::blocking::run("embedder join", move || Ok(embedder.join())).await?;
     let read_done = crate::blocking::run("reader join", move || Ok(reader.join())).await?;
     acks.take_failure()?;

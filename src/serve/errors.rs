@@ -53,7 +53,10 @@ impl From<Error> for ApiError {
     /// The library's errors already redact URLs.
     fn from(e: Error) -> ApiError {
         let status = match &e {
-            Error::Unreachable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            // a node down: some shards did not answer, and a partial ranking is not served
+            Error::Unreachable { .. } | Error::PartialResults { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Error::Engine { status, .. } if crate::error::is_transient_status(*status) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }

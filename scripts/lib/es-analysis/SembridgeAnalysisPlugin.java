@@ -15,6 +15,15 @@
  *                          kstem, minimal_english, possessive_english
  *   tokenizer whitespace   WhitespaceTokenizer; setting max_token_length (default 255)
  *
+ * and, because the security index (`.security`, made for API keys and native users) declares an
+ * `email` analyzer built of them, without which `POST /_security/api_key` fails with "Unknown
+ * filter type [pattern_capture]":
+ *
+ *   tokenizer uax_url_email    UAX29URLEmailTokenizer; max_token_length (default 255)
+ *   filter    pattern_capture  PatternCaptureGroupTokenFilter; patterns, preserve_original (true)
+ *   filter    unique           drops a token whose text came earlier in the stream;
+ *                              only_on_same_position (false)
+ *
  * Dev/CI use only.
  */
 package org.sembridge.analysis;
@@ -22,7 +31,12 @@ package org.sembridge.analysis;
 import org.apache.lucene.analysis.CharArraySet;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.Tokenizer;
+import org.apache.lucene.analysis.TokenFilter;
 import org.apache.lucene.analysis.core.WhitespaceTokenizer;
+import org.apache.lucene.analysis.email.UAX29URLEmailTokenizer;
+import org.apache.lucene.analysis.miscellaneous.RemoveDuplicatesTokenFilter;
+import org.apache.lucene.analysis.pattern.PatternCaptureGroupTokenFilter;
+import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import org.apache.lucene.analysis.en.EnglishMinimalStemFilter;
 import org.apache.lucene.analysis.en.EnglishPossessiveFilter;
@@ -45,7 +59,10 @@ import org.elasticsearch.plugins.AnalysisPlugin;
 import org.elasticsearch.plugins.Plugin;
 import org.tartarus.snowball.ext.EnglishStemmer;
 
+import java.io.IOException;
+import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
@@ -60,7 +77,19 @@ public class SembridgeAnalysisPlugin extends Plugin implements AnalysisPlugin {
     public Map<String, AnalysisProvider<TokenFilterFactory>> getTokenFilters() {
         return Map.of(
             "porter_stem", (is, env, name, s) -> filter(name, PorterStemFilter::new),
-            "stemmer", SembridgeAnalysisPlugin::stemmer
+            "stemmer", SembridgeAnalysisPlugin::stemmer,
+            "pattern_capture", (is, env, name, s) -> {
+                List<String> regexes = s.getAsList("patterns");
+                Pattern[] patterns = new Pattern[regexes.size()];
+                for (int i = 0; i < patterns.length; i++) {
+                    patterns[i] = Pattern.compile(regexes.get(i));
+                }
+                boolean preserve = s.getAsBoolean("preserve_original", true);
+                return filter(name, in -> new PatternCaptureGroupTokenFilter(in, preserve, patterns));
+            },
+            "unique", (is, env, name, s) -> s.getAsBoolean("only_on_same_position", false)
+                ? filter(name, RemoveDuplicatesTokenFilter::new)
+                : filter(name, UniqueTokenFilter::new)
         );
     }
 
@@ -74,7 +103,44 @@ public class SembridgeAnalysisPlugin extends Plugin implements AnalysisPlugin {
                     return new WhitespaceTokenizer(TokenStream.DEFAULT_TOKEN_ATTRIBUTE_FACTORY, max);
                 }
             };
+        }, "uax_url_email", (is, env, name, s) -> {
+            int max = s.getAsInt("max_token_length", StandardAnalyzer.DEFAULT_MAX_TOKEN_LENGTH);
+            return new AbstractTokenizerFactory(name) {
+                @Override
+                public Tokenizer create() {
+                    UAX29URLEmailTokenizer t = new UAX29URLEmailTokenizer();
+                    t.setMaxTokenLength(max);
+                    return t;
+                }
+            };
         });
+    }
+
+    /** Keeps the first token of each text in the stream (analysis-common's `unique`). */
+    static final class UniqueTokenFilter extends TokenFilter {
+        private final CharTermAttribute term = addAttribute(CharTermAttribute.class);
+        private final CharArraySet seen = new CharArraySet(8, false);
+
+        UniqueTokenFilter(TokenStream in) {
+            super(in);
+        }
+
+        @Override
+        public boolean incrementToken() throws IOException {
+            while (input.incrementToken()) {
+                if (!seen.contains(term.buffer(), 0, term.length())) {
+                    seen.add(new String(term.buffer(), 0, term.length()));
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public void reset() throws IOException {
+            super.reset();
+            seen.clear();
+        }
     }
 
     /** Same as analysis-common's EnglishAnalyzerProvider. */
