@@ -3,6 +3,7 @@
 #[macro_use]
 mod support;
 
+mod chunking;
 mod embed;
 mod engines;
 mod ingest;

@@ -237,6 +237,19 @@ impl Embedder {
             .collect())
     }
 
+    /// Token counts of the texts as they are, untruncated (special tokens included).
+    pub fn count_tokens(&self, texts: &[&str]) -> Result<Vec<usize>> {
+        Ok(self
+            .splitter
+            .encode_batch(texts.to_vec(), true)
+            .map_err(|e| Error::Tokenizer {
+                message: e.to_string(),
+            })?
+            .iter()
+            .map(|e| e.get_ids().len())
+            .collect())
+    }
+
     /// Token counts (special tokens included, after truncation) of the texts, without embedding.
     pub fn token_lengths(&self, texts: &[String]) -> Result<Vec<usize>> {
         Ok(self
