@@ -155,7 +155,9 @@ async fn main() -> anyhow::Result<()> {
     let schema = sembridge::engines::Schema::default();
     let knn_body = |v: &[f32], kp: &KnnParams| match engine.kind() {
         EngineKind::OpenSearch => sembridge::engines::opensearch::knn_body(v, kp, &[], &schema),
-        EngineKind::Elasticsearch => sembridge::engines::elasticsearch::knn_body(v, kp, &[], &schema),
+        EngineKind::Elasticsearch => {
+            sembridge::engines::elasticsearch::knn_body(v, kp, &[], &schema)
+        }
     };
     let search_path = format!("/{index}/_search");
     let mut raw = Raw::connect(&url)?;

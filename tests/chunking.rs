@@ -163,3 +163,63 @@ fn an_answer_after_token_256_is_found_only_with_chunking() {
         assert!(start <= answer_at && end >= answer_at + 90, "{passage}");
     }
 }
+
+#[test]
+fn ingest_refuses_a_passage_store_naming_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("p.sbv");
+    let mut w = sembridge::exact::StoreWriter::create(&store, 2, serde_json::json!({})).unwrap();
+    w.push("a#0", &[1.0, 0.0]).unwrap();
+    w.meta_mut()["chunking"] = serde_json::json!({"tokens": 256, "overlap": 64});
+    w.meta_mut()["passages"] = serde_json::json!([[0, 5]]);
+    w.finish().unwrap();
+    let corpus = dir.path().join("c.jsonl");
+    std::fs::write(&corpus, r#"{"_id": "a", "title": "", "text": "hello"}"#).unwrap();
+    // The store is checked before any connection: no engine needed (the port is closed).
+    let (code, _, err) = support::run_cli(&[
+        "ingest",
+        "--url",
+        "http://127.0.0.1:9",
+        "--index",
+        "x",
+        "--corpus",
+        corpus.to_str().unwrap(),
+        "--vectors-from",
+        store.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--vectors-from") && err.contains("--chunk-tokens"),
+        "{err}"
+    );
+}
+
+#[test]
+fn chunking_flag_errors_name_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("c.jsonl");
+    std::fs::write(&corpus, r#"{"_id": "a", "title": "", "text": "hello"}"#).unwrap();
+    let out = dir.path().join("o.sbv");
+    for (extra, flag) in [
+        (
+            ["--chunk-tokens", "512", "--chunk-overlap", "0"],
+            "--chunk-tokens",
+        ),
+        (
+            ["--chunk-tokens", "256", "--chunk-overlap", "200"],
+            "--chunk-overlap",
+        ),
+    ] {
+        let mut args = vec![
+            "embed",
+            "--input",
+            corpus.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let (code, _, err) = support::run_cli(&args);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(&format!("invalid {flag}")), "{err}");
+    }
+}
