@@ -12,6 +12,19 @@ pub type DocId = String;
 pub struct Hit {
     pub doc_id: DocId,
     pub score: f32,
+    /// With chunking: the passage of the document that scored (the document's score is its
+    /// best passage's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passage: Option<PassageRef>,
+}
+
+/// Which passage of a document matched: its position and its character offsets in the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PassageRef {
+    pub index: usize,
+    /// [start, end) in characters (Unicode scalar values) of the document's text.
+    pub start: usize,
+    pub end: usize,
 }
 
 impl Hit {
@@ -19,6 +32,7 @@ impl Hit {
         Self {
             doc_id: doc_id.into(),
             score,
+            passage: None,
         }
     }
 }

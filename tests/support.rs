@@ -196,6 +196,38 @@ pub fn scifact_store(model: ModelKind) -> PathBuf {
     path
 }
 
+/// SciFact cut into passages of 256 tokens sharing 64 (`embed --chunk-tokens 256
+/// --chunk-overlap 64`, default int8 model), cached under `$SEMBRIDGE_HOME/testdata` like
+/// [`scifact_store`] (10,365 passages: about twice the embedding time of the whole documents;
+/// scripts/bench-chunking.sh builds the same file).
+pub fn scifact_chunked_store() -> PathBuf {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let path = sembridge::paths::home()
+        .join("testdata")
+        .join("scifact-int8-c256-o64.sbv");
+    if path.is_file() {
+        return path;
+    }
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let corpus = dataset("scifact/corpus.jsonl");
+    let (code, _, err) = run_cli(&[
+        "embed",
+        "--model",
+        int8_model().to_str().unwrap(),
+        "--input",
+        corpus.to_str().unwrap(),
+        "--output",
+        path.to_str().unwrap(),
+        "--chunk-tokens",
+        "256",
+        "--chunk-overlap",
+        "64",
+    ]);
+    assert_eq!(code, 0, "sembridge embed --chunk-tokens failed: {err}");
+    path
+}
+
 /// The sembridge binary of this build.
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_sembridge")

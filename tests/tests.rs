@@ -3,6 +3,7 @@
 #[macro_use]
 mod support;
 
+mod chunking;
 mod cluster;
 mod embed;
 mod engines;

@@ -396,3 +396,31 @@ mod tests {
         assert!(parse_filter("=x").is_err());
     }
 }
+
+/// `--chunk-tokens N --chunk-overlap M`: cut documents into passages (see `corpus::chunk`).
+#[derive(Debug, Clone, Args)]
+pub struct ChunkArgs {
+    /// Cut each document into passages of N tokens of model input (title + text window +
+    /// special tokens; at most the model's max_seq_length), every passage embedded: the document
+    /// scores as its best passage. Off when absent: documents are truncated to max_seq_length.
+    #[arg(long, value_name = "N", value_parser = positive::<usize>())]
+    pub chunk_tokens: Option<usize>,
+    /// Text tokens shared by consecutive passages (with --chunk-tokens).
+    #[arg(long, value_name = "M", requires = "chunk_tokens", default_value_t = 0)]
+    pub chunk_overlap: usize,
+}
+
+impl ChunkArgs {
+    /// The validated options for a model whose inputs are at most `max_seq_length` tokens.
+    pub fn options(
+        &self,
+        max_seq_length: usize,
+    ) -> Result<Option<crate::corpus::chunk::ChunkOptions>> {
+        let Some(tokens) = self.chunk_tokens else {
+            return Ok(None);
+        };
+        crate::corpus::chunk::ChunkOptions::new(tokens, self.chunk_overlap, max_seq_length)
+            .map(Some)
+            .map_err(|(flag, msg)| Error::config(flag, msg))
+    }
+}

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::args::{ModelArgs, check_file, check_output, detect_format};
+use super::args::{ChunkArgs, ModelArgs, check_file, check_output, detect_format};
 use super::{EXIT_OK, EXIT_PARTIAL};
 use crate::corpus::{CorpusReader, Doc, read_queries};
 use crate::embed::Role;
@@ -34,6 +34,8 @@ pub struct EmbedArgs {
     /// Use this literal prompt prefix instead of the model's.
     #[arg(long)]
     pub prompt: Option<String>,
+    #[command(flatten)]
+    pub chunking: ChunkArgs,
     /// Texts per embedding call (progress granularity).
     #[arg(long, default_value_t = 1024, value_parser = super::args::positive::<usize>())]
     pub chunk: usize,
@@ -47,7 +49,13 @@ pub fn run(a: EmbedArgs) -> anyhow::Result<u8> {
     } else {
         Some(detect_format("--input", &a.input)?)
     };
+    if a.queries && a.chunking.chunk_tokens.is_some() {
+        return Err(
+            Error::config("--chunk-tokens", "applies to documents, not to --queries").into(),
+        );
+    }
     let embedder = a.model.load()?;
+    let chunking = a.chunking.options(embedder.config().max_seq_length)?;
     let role = if a.queries {
         Role::Query
     } else {
@@ -62,19 +70,25 @@ pub fn run(a: EmbedArgs) -> anyhow::Result<u8> {
     meta["prompt"] = serde_json::json!(prompt);
     let mut writer = StoreWriter::create(&a.output, embedder.dims(), meta)?;
 
-    // (id, text) items, streamed; bad corpus records are reported and skipped.
+    // Documents (queries as documents without a title), streamed; bad corpus records are reported
+    // and skipped.
     let mut skipped = 0u64;
     let mut fatal: Option<Error> = None;
-    let (items, total): (Box<dyn Iterator<Item = (String, String)>>, u64) = if a.queries {
+    let (items, total): (Box<dyn Iterator<Item = Doc>>, u64) = if a.queries {
         let queries = read_queries(&a.input)?;
         let n = queries.len() as u64;
-        (Box::new(queries.into_iter().map(|q| (q.id, q.text))), n)
+        let docs = queries.into_iter().map(|q| Doc {
+            id: q.id,
+            text: q.text,
+            ..Doc::default()
+        });
+        (Box::new(docs), n)
     } else {
         let reader = CorpusReader::open(&a.input, format)?;
         let skipped = &mut skipped;
         let fatal = &mut fatal;
         let docs = reader.filter_map(move |r| match r {
-            Ok(d) => Some((d.id.clone(), Doc::embed_text(&d))),
+            Ok(d) => Some(d),
             Err(e @ Error::Record { .. }) => {
                 eprintln!("skipped: {e}");
                 *skipped += 1;
@@ -97,16 +111,51 @@ pub fn run(a: EmbedArgs) -> anyhow::Result<u8> {
     );
     let started = Instant::now();
     let mut count = 0u64;
+    let mut vectors_written = 0u64;
+    // With chunking: each row's [start, end) character offsets in its document's text.
+    let mut offsets: Vec<[usize; 2]> = Vec::new();
     let mut items = items.peekable();
     while items.peek().is_some() {
-        let chunk: Vec<(String, String)> = items.by_ref().take(a.chunk).collect();
-        let texts: Vec<&str> = chunk.iter().map(|(_, t)| t.as_str()).collect();
-        let vectors = embedder.embed_with_prompt(&texts, prompt.as_deref())?;
-        for ((id, _), v) in chunk.iter().zip(&vectors) {
+        let docs: Vec<Doc> = items.by_ref().take(a.chunk).collect();
+        let (ids, texts): (Vec<String>, Vec<String>) = match &chunking {
+            None => docs
+                .iter()
+                .map(|d| {
+                    let text = if a.queries {
+                        d.text.clone()
+                    } else {
+                        d.embed_text()
+                    };
+                    (d.id.clone(), text)
+                })
+                .unzip(),
+            Some(opts) => embedder
+                .passages(&docs.iter().collect::<Vec<_>>(), opts)?
+                .into_iter()
+                .flatten()
+                .map(|p| {
+                    offsets.push([p.start, p.end]);
+                    (p.id(), p.text)
+                })
+                .unzip(),
+        };
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let vectors = embedder.embed_with_prompt(&refs, prompt.as_deref())?;
+        for (id, v) in ids.iter().zip(&vectors) {
             writer.push(id, v)?;
         }
-        count += chunk.len() as u64;
-        bar.inc(chunk.len() as u64);
+        vectors_written += ids.len() as u64;
+        count += docs.len() as u64;
+        bar.inc(docs.len() as u64);
+    }
+    if let Some(opts) = &chunking {
+        let meta = writer.meta_mut();
+        meta["chunking"] = serde_json::json!({
+            "tokens": opts.tokens,
+            "overlap": opts.overlap,
+            "documents": count,
+        });
+        meta["passages"] = serde_json::json!(offsets);
     }
     drop(items);
     bar.finish_and_clear();
@@ -115,8 +164,13 @@ pub fn run(a: EmbedArgs) -> anyhow::Result<u8> {
     }
     writer.finish()?;
     let secs = started.elapsed().as_secs_f64();
+    let passages = if chunking.is_some() {
+        format!(" as {vectors_written} passages")
+    } else {
+        String::new()
+    };
     eprintln!(
-        "embedded {} texts into {} ({} dims) in {secs:.1}s, {:.1} texts/s{}",
+        "embedded {} texts{passages} into {} ({} dims) in {secs:.1}s, {:.1} texts/s{}",
         count,
         a.output.display(),
         embedder.dims(),

@@ -162,7 +162,22 @@ pub async fn run(a: IngestArgs) -> anyhow::Result<u8> {
     let plan = a.plan()?;
     // Load the model (or store) before touching the cluster: a bad model folder fails fast.
     let vectors = match &plan.vectors {
-        Vectors::Store(p) => VectorSource::Store(Arc::new(Store::open(p)?)),
+        Vectors::Store(p) => {
+            let store = Store::open(p)?;
+            if store.passages().is_some() {
+                return Err(crate::error::Error::config(
+                    "--vectors-from",
+                    format!(
+                        "{} holds passages (written with --chunk-tokens); ingest takes one vector \
+                         per document for now: give it a store embedded without --chunk-tokens \
+                         (passage stores are searched with `exact`)",
+                        p.display()
+                    ),
+                )
+                .into());
+            }
+            VectorSource::Store(Arc::new(store))
+        }
         Vectors::Model(m) => VectorSource::Model(Arc::new(m.load()?)),
     };
     let (engine, info) = Engine::connect(&plan.conn).await?;

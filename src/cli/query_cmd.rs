@@ -53,8 +53,16 @@ pub struct QueryArgs {
 pub struct ExactArgs {
     #[command(flatten)]
     pub model: ModelArgs,
-    /// The query text.
-    pub text: String,
+    /// The query text (or --queries with --qrels).
+    #[arg(required_unless_present = "queries")]
+    pub text: Option<String>,
+    /// Evaluate the store instead of one query: every judged query of this file (BEIR
+    /// queries.jsonl, .tsv, .txt) against --qrels; prints nDCG@10, recall@100 and MRR@10.
+    #[arg(long, requires = "qrels", conflicts_with_all = ["text", "corpus"])]
+    pub queries: Option<PathBuf>,
+    /// Relevance judgments for --queries (BEIR qrels TSV or TREC qrels).
+    #[arg(long, requires = "queries")]
+    pub qrels: Option<PathBuf>,
     /// Vector store written by `sembridge embed` or `ingest --store`.
     #[arg(long)]
     pub store: PathBuf,
@@ -131,13 +139,17 @@ pub fn run_exact(a: ExactArgs) -> anyhow::Result<u8> {
         }
         .into());
     }
-    let q = embedder.embed_queries(&[a.text.as_str()])?;
     let params = ExactParams {
         k: a.k,
         query_chunk_size: a.query_chunk_size,
         corpus_chunk_size: a.corpus_chunk_size,
         similarity: if a.dot { Similarity::Dot } else { a.similarity },
     };
+    if let (Some(queries), Some(qrels)) = (&a.queries, &a.qrels) {
+        return evaluate_store(&store, &embedder, queries, qrels, params, a.json);
+    }
+    let text = a.text.as_deref().unwrap_or_default();
+    let q = embedder.embed_queries(&[text])?;
     let started = std::time::Instant::now();
     let hits = crate::exact::search(&store, &q, &params)?.remove(0);
     let secs = started.elapsed().as_secs_f64();
@@ -151,6 +163,59 @@ pub fn run_exact(a: ExactArgs) -> anyhow::Result<u8> {
         a.json,
         &format!("exact over {} vectors in {:.2} ms", store.len(), secs * 1e3),
     );
+    Ok(EXIT_OK)
+}
+
+/// `exact --queries --qrels`: the store's quality without an engine (depth 100).
+fn evaluate_store(
+    store: &Store,
+    embedder: &crate::embed::Embedder,
+    queries: &Path,
+    qrels: &Path,
+    mut params: ExactParams,
+    as_json: bool,
+) -> anyhow::Result<u8> {
+    use crate::eval::{mean_over_queries, ndcg_at, recall_at};
+    check_file("--queries", queries)?;
+    check_file("--qrels", qrels)?;
+    let (queries, qrels) = (
+        crate::corpus::read_queries(queries)?,
+        crate::corpus::read_qrels(qrels)?,
+    );
+    let judged: Vec<_> = queries
+        .iter()
+        .filter(|q| qrels.contains_key(&q.id))
+        .collect();
+    if judged.is_empty() {
+        return Err(Error::config("--qrels", "judges none of the --queries").into());
+    }
+    let texts: Vec<&str> = judged.iter().map(|q| q.text.as_str()).collect();
+    let vectors = embedder.embed_queries(&texts)?;
+    params.k = params.k.max(100);
+    let hits = crate::exact::search(store, &vectors, &params)?;
+    let runs: std::collections::BTreeMap<String, Vec<Hit>> =
+        judged.iter().map(|q| q.id.clone()).zip(hits).collect();
+    let ndcg10 = mean_over_queries(&qrels, &runs, |r, j| ndcg_at(r, j, 10));
+    let recall100 = mean_over_queries(&qrels, &runs, |r, j| recall_at(r, j, 100));
+    let mrr10 = mean_over_queries(&qrels, &runs, |r, j| crate::eval::mrr_at(r, j, 10));
+    let passages = store.passages().map(|m| m.parents.len());
+    if as_json {
+        let out = json!({
+            "queries": judged.len(), "vectors": store.len(), "documents": passages.unwrap_or(store.len()),
+            "ndcg10": ndcg10, "recall100": recall100, "mrr10": mrr10,
+        });
+        println!("{out}");
+    } else {
+        println!(
+            "exact over {} vectors{}, {} judged queries: nDCG@10 {ndcg10:.4}, recall@100 \
+             {recall100:.4}, MRR@10 {mrr10:.4}",
+            store.len(),
+            passages
+                .map(|n| format!(" (passages of {n} documents, document score = best passage)"))
+                .unwrap_or_default(),
+            judged.len()
+        );
+    }
     Ok(EXIT_OK)
 }
 
@@ -188,9 +253,16 @@ fn sources_from_corpus(corpus: &Path, format: CorpusFormat, hits: &[Hit]) -> Res
         .collect())
 }
 
-fn snippet(source: &Value) -> String {
+/// One line of a hit's text: the title and the start of the text, or with a matched passage,
+/// `[start-end]` and the passage's text (character offsets).
+fn snippet(source: &Value, passage: Option<&crate::hit::PassageRef>) -> String {
     let title = source.get("title").and_then(Value::as_str).unwrap_or("");
     let text = source.get("text").and_then(Value::as_str).unwrap_or("");
+    if let Some(p) = passage {
+        let window: String = text.chars().skip(p.start).take(p.end - p.start).collect();
+        let one_line: String = window.split_whitespace().collect::<Vec<_>>().join(" ");
+        return crate::engines::bulk::truncate(&format!("[{}-{}] {one_line}", p.start, p.end), 90);
+    }
     let joined = if title.is_empty() {
         text.to_owned()
     } else {
@@ -209,6 +281,9 @@ fn print_hits(hits: &[Hit], sources: Option<&[Value]>, as_json: bool, header: &s
             .enumerate()
             .map(|(i, h)| {
                 let mut row = json!({"rank": i + 1, "id": h.doc_id, "score": h.score});
+                if let Some(p) = &h.passage {
+                    row["passage"] = json!(p);
+                }
                 if let Some(s) = sources.and_then(|s| s.get(i)) {
                     row["title"] = s.get("title").cloned().unwrap_or(Value::Null);
                     row["text"] = s.get("text").cloned().unwrap_or(Value::Null);
@@ -228,7 +303,7 @@ fn print_hits(hits: &[Hit], sources: Option<&[Value]>, as_json: bool, header: &s
     for (i, h) in hits.iter().enumerate() {
         let text = sources
             .and_then(|s| s.get(i))
-            .map(|s| format!("  {}", snippet(s)))
+            .map(|s| format!("  {}", snippet(s, h.passage.as_ref())))
             .unwrap_or_default();
         println!(
             "{:>4}  {:<24} {:>9.4}{}",

@@ -7,6 +7,7 @@
 //! ([`read_queries`], [`read_qrels`]); there the first bad line is the error.
 
 mod beir;
+pub mod chunk;
 mod csv;
 mod format;
 mod jsonl;

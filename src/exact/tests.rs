@@ -177,3 +177,82 @@ fn unit_store_cosine_is_dot_and_errors_are_typed() {
             .is_empty()
     );
 }
+
+/// A passage store: row i belongs to document `parents[i]` (passage ids `dNN#I`).
+fn build_passages(dir: &TempDir, dims: usize, rows: &[Vec<f32>], parents: &[usize]) -> Store {
+    let path = dir.path().join("p.sbstore");
+    let mut w = StoreWriter::create(&path, dims, json!({})).unwrap();
+    let mut next = std::collections::HashMap::new();
+    let mut offsets = Vec::new();
+    for (r, &p) in rows.iter().zip(parents) {
+        let i = next.entry(p).or_insert(0usize);
+        w.push(&format!("d{p:02}#{i}"), r).unwrap();
+        offsets.push([*i * 10, *i * 10 + 15]);
+        *i += 1;
+    }
+    let meta = w.meta_mut();
+    meta["chunking"] = json!({"tokens": 256, "overlap": 0});
+    meta["passages"] = json!(offsets);
+    w.finish().unwrap();
+    Store::open(&path).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// MaxP: documents ranked by their best passage, against a naive per-document max; the hit
+    /// names the passage that scored.
+    #[test]
+    fn passage_store_answers_documents_by_their_best_passage(
+        (dims, rows, queries) in case(),
+        parents_seed in prop::collection::vec(0usize..12, 60),
+        k in 1usize..15,
+        qc in 1usize..5,
+        cc in 1usize..9,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let parents = &parents_seed[..rows.len()];
+        let store = build_passages(&dir, dims, &rows, parents);
+        let params = ExactParams { k, query_chunk_size: qc, corpus_chunk_size: cc, similarity: Similarity::Dot };
+        let got = search(&store, &queries, &params).unwrap();
+        for (q, hits) in queries.iter().zip(&got) {
+            let mut best: std::collections::BTreeMap<String, (f32, String)> = Default::default();
+            for h in naive(&store, q, store.len(), Similarity::Dot) {
+                let (parent, _) = crate::corpus::chunk::split_passage_id(&h.doc_id).unwrap();
+                // naive is sorted: the first passage seen per parent is its best
+                best.entry(parent.to_owned()).or_insert((h.score, h.doc_id.clone()));
+            }
+            let mut expected: Vec<Hit> = best.iter().map(|(p, (s, _))| Hit::new(p.clone(), *s)).collect();
+            expected.sort_by(hit_order);
+            expected.truncate(k);
+            let scores = |v: &[Hit]| v.iter().map(|h| h.score).collect::<Vec<_>>();
+            prop_assert_eq!(scores(hits), scores(&expected));
+            let mut ids: Vec<&str> = hits.iter().map(|h| h.doc_id.as_str()).collect();
+            ids.sort();
+            ids.dedup();
+            prop_assert_eq!(ids.len(), hits.len(), "a document twice");
+            for h in hits {
+                let p = h.passage.unwrap();
+                let row = store.index_of(&format!("{}#{}", h.doc_id, p.index)).unwrap();
+                prop_assert_eq!(dot(q, store.vector(row)), h.score);
+                prop_assert_eq!([p.start, p.end], [p.index * 10, p.index * 10 + 15]);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_passage_store_with_bad_meta_is_refused_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.sbstore");
+    let mut w = StoreWriter::create(&path, 2, json!({})).unwrap();
+    w.push("a#0", &[1.0, 0.0]).unwrap();
+    w.meta_mut()["chunking"] = json!({"tokens": 256, "overlap": 0});
+    w.meta_mut()["passages"] = json!([]);
+    w.finish().unwrap();
+    let err = Store::open(&path).err().unwrap().to_string();
+    assert!(
+        err.contains("bad.sbstore") && err.contains("1 rows"),
+        "{err}"
+    );
+}

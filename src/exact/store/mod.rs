@@ -26,9 +26,11 @@
 //! `writer.rs` streams a store out; `reader.rs` maps one in and checks it; this module holds the
 //! format's constants that both share.
 
+mod passages;
 mod reader;
 mod writer;
 
+pub use self::passages::PassageMap;
 pub use self::reader::Store;
 pub use self::writer::{StoreSummary, StoreWriter};
 

@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use memmap2::Mmap;
 
+use super::PassageMap;
 use super::{FLAG_UNIT_NORM, HEADER_LEN, MAGIC, VERSION};
 use crate::error::{Error, Result};
 
@@ -29,6 +30,7 @@ pub struct Store {
     meta: serde_json::Value,
     index: OnceLock<HashMap<String, usize>>,
     norms: OnceLock<Vec<f32>>,
+    passages: Option<PassageMap>,
 }
 
 fn u64_at(b: &[u8], at: usize) -> u64 {
@@ -103,7 +105,9 @@ impl Store {
                 .collect();
             Matrix::Owned(v)
         };
+        let passages = PassageMap::from_store(&ids, &meta).map_err(bad)?;
         Ok(Store {
+            passages,
             path: path.to_owned(),
             mmap,
             matrix,
@@ -134,6 +138,11 @@ impl Store {
 
     pub fn ids(&self) -> &[String] {
         &self.ids
+    }
+
+    /// Row -> parent document, when the store holds passages (`--chunk-tokens`).
+    pub fn passages(&self) -> Option<&PassageMap> {
+        self.passages.as_ref()
     }
 
     pub fn meta(&self) -> &serde_json::Value {

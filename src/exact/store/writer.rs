@@ -78,6 +78,11 @@ impl StoreWriter {
         self.dims
     }
 
+    /// The meta written at [`StoreWriter::finish`]; may still be changed until then.
+    pub fn meta_mut(&mut self) -> &mut serde_json::Value {
+        &mut self.meta
+    }
+
     pub fn len(&self) -> usize {
         self.ids.len()
     }

@@ -1,0 +1,66 @@
+//! A store of passages (written with `--chunk-tokens`): which document each row belongs to and
+//! where in its text the row's window lies, read from the ids (`PARENT#I`) and the meta.
+
+use std::collections::HashMap;
+
+use crate::corpus::chunk::split_passage_id;
+
+/// Row -> parent document, and the passages' character offsets.
+#[derive(Debug, Clone)]
+pub struct PassageMap {
+    /// The parent documents, in order of first appearance.
+    pub parents: Vec<String>,
+    /// For each row: its index in `parents`.
+    pub parent_of: Vec<u32>,
+    /// For each row: its position among its parent's passages.
+    pub index: Vec<u32>,
+    /// For each row: [start, end) character offsets of its window in the parent's text.
+    pub offsets: Vec<[usize; 2]>,
+    /// The most passages any one parent has.
+    pub max_per_parent: usize,
+}
+
+impl PassageMap {
+    /// Build the map from a store's ids and meta; `Ok(None)` when the store holds whole documents
+    /// (no `chunking` in its meta).
+    pub fn from_store(ids: &[String], meta: &serde_json::Value) -> Result<Option<Self>, String> {
+        if meta.get("chunking").is_none() {
+            return Ok(None);
+        }
+        let offsets: Vec<[usize; 2]> = serde_json::from_value(
+            meta.get("passages").cloned().unwrap_or_default(),
+        )
+        .map_err(|e| format!("meta `passages` is not a list of [start, end] offsets: {e}"))?;
+        if offsets.len() != ids.len() {
+            return Err(format!(
+                "meta has {} passage offsets for {} rows",
+                offsets.len(),
+                ids.len()
+            ));
+        }
+        let mut parents = Vec::new();
+        let mut by_name: HashMap<&str, u32> = HashMap::new();
+        let mut counts: Vec<usize> = Vec::new();
+        let mut parent_of = Vec::with_capacity(ids.len());
+        let mut index = Vec::with_capacity(ids.len());
+        for id in ids {
+            let (parent, i) = split_passage_id(id)
+                .ok_or_else(|| format!("row id `{id}` is not a passage id (PARENT#N)"))?;
+            let p = *by_name.entry(parent).or_insert_with(|| {
+                parents.push(parent.to_owned());
+                counts.push(0);
+                (parents.len() - 1) as u32
+            });
+            counts[p as usize] += 1;
+            parent_of.push(p);
+            index.push(i as u32);
+        }
+        Ok(Some(PassageMap {
+            parents,
+            parent_of,
+            index,
+            offsets,
+            max_per_parent: counts.into_iter().max().unwrap_or(1),
+        }))
+    }
+}
