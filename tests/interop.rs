@@ -89,7 +89,7 @@ async fn fw_search(engine: &Engine, url: &str, index: &str, args: &[&str]) -> St
 }
 
 /// The candidates each framework's by-vector search asks for at k = 10 (from their sources, see
-/// tests/frameworks/README.md): LangChain OpenSearch and Haystack OpenSearch send only `k`, so
+/// docs/framework-defaults.md): LangChain OpenSearch and Haystack OpenSearch send only `k`, so
 /// the k-NN plugin searches with the index's `knn.algo_param.ef_search` (default 100; with 10
 /// instead, 64 of the 300 top-10 lists differed); LangChain Elasticsearch sends num_candidates
 /// 50, Haystack Elasticsearch top_k * 10.

@@ -119,7 +119,7 @@ impl Default for Schema {
 
 impl Schema {
     /// The layout a preset stands for on an engine. LangChain's and Haystack's defaults were
-    /// read from their released packages (see README, "Schemas"): LangChain
+    /// read from their released packages (docs/framework-defaults.md): LangChain
     /// `OpenSearchVectorSearch` (langchain-community 0.4.2) writes `text`, `vector_field` and a
     /// `metadata` object; `ElasticsearchStore` (langchain-elasticsearch 1.0.0) `text`, `vector`
     /// and `metadata`; both put the id only in `_id`. Haystack's `OpenSearchDocumentStore`
