@@ -12,18 +12,13 @@ use serde_json::{Value, json};
 
 use crate::support::{self, ModelKind, dataset, run_cli, unique_index};
 
-/// `ingest --alias ALIAS` of SciFact with the cached vectors of `model`, then `extra`.
-fn ingest_alias(
-    url: &str,
-    alias: &str,
-    model: ModelKind,
-    dir: &Path,
-    extra: &[&str],
-) -> (i32, String) {
+/// The `ingest --alias ALIAS` arguments of SciFact with the cached vectors of `model`, then
+/// `extra` (the checkpoint in `dir`, one per alias and model).
+fn alias_args(url: &str, alias: &str, model: ModelKind, dir: &Path, extra: &[&str]) -> Vec<String> {
     let store = support::scifact_store(model);
     let corpus = support::scifact_corpus();
     let ckpt = dir.join(format!("{alias}-{model:?}.ckpt"));
-    let mut args = vec![
+    let mut args: Vec<String> = [
         "ingest",
         "--url",
         url,
@@ -36,9 +31,22 @@ fn ingest_alias(
         store.to_str().unwrap(),
         "--checkpoint",
         ckpt.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let (code, out, err) = run_cli(&args);
+    ]
+    .map(String::from)
+    .into();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+/// `ingest --alias ALIAS` of SciFact with the cached vectors of `model`, then `extra`.
+fn ingest_alias(
+    url: &str,
+    alias: &str,
+    model: ModelKind,
+    dir: &Path,
+    extra: &[&str],
+) -> (i32, String) {
+    let (code, out, err) = support::run_cli_env(&alias_args(url, alias, model, dir, extra), &[]);
     (code, format!("{out}{err}"))
 }
 
@@ -303,3 +311,86 @@ async fn from_index_re_embeds_the_same_documents(engine: &Engine, info: &EngineI
     }
 }
 both_engines!(from_index_re_embeds_the_same_documents);
+
+/// A job killed mid-way leaves the alias where it was; `--resume` finishes the same version
+/// (no third one) and then moves the alias.
+async fn a_killed_job_resumes_into_the_same_version(engine: &Engine, info: &EngineInfo) {
+    let url = support::engine_url(info.kind);
+    let dir = tempfile::tempdir().unwrap();
+    let alias = unique_index("killed");
+    let (code, out) = ingest_alias(&url, &alias, ModelKind::Int8, dir.path(), &[]);
+    assert_eq!(code, 0, "{out}");
+    let before = lifecycle::alias_targets(engine, &alias).await.unwrap();
+    let small = [
+        "--concurrency",
+        "1",
+        "--bulk-docs",
+        "50",
+        "--embed-chunk",
+        "50",
+    ];
+    let args = alias_args(&url, &alias, ModelKind::Fp32, dir.path(), &small);
+    let ckpt = dir.path().join(format!("{alias}-Fp32.ckpt"));
+    let mut child = std::process::Command::new(support::bin())
+        .args(&args)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let done = std::fs::read_to_string(&ckpt)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            .and_then(|v| v["done"].as_u64())
+            .unwrap_or(0);
+        if done >= 1000 {
+            child.kill().unwrap();
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "ingest finished before it could be killed"
+        );
+        assert!(std::time::Instant::now() < deadline, "no progress");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait().unwrap();
+    assert_eq!(
+        lifecycle::alias_targets(engine, &alias).await.unwrap(),
+        before,
+        "the alias did not move"
+    );
+    let partial: Vec<String> = lifecycle::versions(engine, &alias)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|v| !v.current)
+        .map(|v| v.index)
+        .collect();
+    assert_eq!(partial.len(), 1, "{partial:?}");
+
+    let (code, out) = ingest_alias(
+        &url,
+        &alias,
+        ModelKind::Fp32,
+        dir.path(),
+        &["--resume", "--keep", "1"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(&partial[0]),
+        "resumed into {}: {out}",
+        partial[0]
+    );
+    assert_eq!(
+        lifecycle::alias_targets(engine, &alias).await.unwrap(),
+        partial
+    );
+    support::assert_scifact_complete(engine, &partial[0]).await;
+    let all = lifecycle::versions(engine, &alias).await.unwrap();
+    assert_eq!(all.len(), 2, "no third version: {all:?}");
+    for v in all {
+        engine.delete_index(&v.index).await.unwrap();
+    }
+}
+both_engines!(a_killed_job_resumes_into_the_same_version);
