@@ -12,6 +12,7 @@ pub mod capabilities;
 mod client;
 pub mod cloud_id;
 mod connect;
+pub mod discover;
 pub mod elasticsearch;
 pub mod opensearch;
 pub mod schema;
