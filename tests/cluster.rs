@@ -99,11 +99,7 @@ async fn a_node_killed_half_way_loses_nothing() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(300);
     let done_at_kill = loop {
-        let done = std::fs::read_to_string(&checkpoint)
-            .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .and_then(|v| v["done"].as_u64())
-            .unwrap_or(0);
+        let done = support::checkpoint_done(&checkpoint);
         if done >= 2000 {
             break done;
         }

@@ -338,11 +338,7 @@ async fn a_killed_job_resumes_into_the_same_version(engine: &Engine, info: &Engi
         .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     loop {
-        let done = std::fs::read_to_string(&ckpt)
-            .ok()
-            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-            .and_then(|v| v["done"].as_u64())
-            .unwrap_or(0);
+        let done = support::checkpoint_done(&ckpt);
         if done >= 1000 {
             child.kill().unwrap();
             break;

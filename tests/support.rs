@@ -347,3 +347,13 @@ fn run_json<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (i32, serde_json::Value, S
         err,
     )
 }
+
+/// The `done` count of an ingest checkpoint file (0 while it is missing or being replaced), for
+/// tests that kill a job mid-way.
+pub fn checkpoint_done(path: &Path) -> u64 {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v["done"].as_u64())
+        .unwrap_or(0)
+}
