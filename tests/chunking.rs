@@ -8,7 +8,7 @@ use crate::support;
 
 /// Filler: the texts of SciFact documents, so the target's first 256 tokens are real biomedical
 /// prose about something else.
-fn filler(words: usize) -> String {
+pub(crate) fn filler(words: usize) -> String {
     let mut out = Vec::new();
     for d in sembridge::corpus::CorpusReader::open(&support::scifact_corpus(), None).unwrap() {
         out.extend(
@@ -27,7 +27,7 @@ fn filler(words: usize) -> String {
 }
 
 /// The answer: a short closing section on another subject than the filler before it.
-const ANSWER: &str = "The lighthouse keeper of Vlieland feeds seventeen grey seals with herring \
+pub(crate) const ANSWER: &str = "The lighthouse keeper of Vlieland feeds seventeen grey seals with herring \
                       every Tuesday at dawn. The seals wait on the sand bank below the lighthouse. \
                       The keeper counts the seals and writes their number in the lighthouse log. \
                       Fishermen of the island bring the herring for the seals. In winter the keeper \
@@ -35,7 +35,7 @@ const ANSWER: &str = "The lighthouse keeper of Vlieland feeds seventeen grey sea
                       lighthouse to watch the seals being fed. The keeper has fed the seals of \
                       Vlieland for twenty years.";
 /// A query on that sentence.
-const QUESTION: &str =
+pub(crate) const QUESTION: &str =
     "lighthouse keeper of Vlieland feeds seventeen grey seals with herring every Tuesday at dawn";
 
 #[test]
@@ -165,33 +165,56 @@ fn an_answer_after_token_256_is_found_only_with_chunking() {
 }
 
 #[test]
-fn ingest_refuses_a_passage_store_naming_the_flag() {
+fn ingest_refuses_chunk_flags_that_contradict_the_store() {
     let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("p.sbv");
-    let mut w = sembridge::exact::StoreWriter::create(&store, 2, serde_json::json!({})).unwrap();
-    w.push("a#0", &[1.0, 0.0]).unwrap();
-    w.meta_mut()["chunking"] = serde_json::json!({"tokens": 256, "overlap": 64});
-    w.meta_mut()["passages"] = serde_json::json!([[0, 5]]);
-    w.finish().unwrap();
+    let store = |name: &str, chunked: bool| {
+        let path = dir.path().join(name);
+        let mut w = sembridge::exact::StoreWriter::create(&path, 2, serde_json::json!({})).unwrap();
+        w.push(if chunked { "a#0" } else { "a" }, &[1.0, 0.0])
+            .unwrap();
+        if chunked {
+            w.meta_mut()["chunking"] = serde_json::json!({"tokens": 256, "overlap": 64});
+            w.meta_mut()["passages"] = serde_json::json!([[0, 5]]);
+        }
+        w.finish().unwrap();
+        path
+    };
     let corpus = dir.path().join("c.jsonl");
     std::fs::write(&corpus, r#"{"_id": "a", "title": "", "text": "hello"}"#).unwrap();
     // The store is checked before any connection: no engine needed (the port is closed).
-    let (code, _, err) = support::run_cli(&[
-        "ingest",
-        "--url",
-        "http://127.0.0.1:9",
-        "--index",
-        "x",
-        "--corpus",
-        corpus.to_str().unwrap(),
-        "--vectors-from",
-        store.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 2, "{err}");
-    assert!(
-        err.contains("--vectors-from") && err.contains("--chunk-tokens"),
-        "{err}"
-    );
+    for (store, flags, says) in [
+        (
+            store("p.sbv", true),
+            ["128", "32"],
+            "passages of 256 overlapping by 64",
+        ),
+        (
+            store("d.sbv", false),
+            ["256", "64"],
+            "one vector per document",
+        ),
+    ] {
+        let (code, _, err) = support::run_cli(&[
+            "ingest",
+            "--url",
+            "http://127.0.0.1:9",
+            "--index",
+            "x",
+            "--corpus",
+            corpus.to_str().unwrap(),
+            "--vectors-from",
+            store.to_str().unwrap(),
+            "--chunk-tokens",
+            flags[0],
+            "--chunk-overlap",
+            flags[1],
+        ]);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains("--chunk-tokens") && err.contains(says),
+            "{err}"
+        );
+    }
 }
 
 #[test]

@@ -57,7 +57,7 @@ async fn a_node_killed_half_way_loses_nothing() {
                 title: "fragile".into(),
                 text: format!("fragile document {id}"),
                 metadata: Default::default(),
-                vector: vec![1.0, 0.5, 0.25],
+                vector: vec![1.0, 0.5, 0.25].into(),
             }
             .to_ndjson(&fragile, &Default::default()),
         );

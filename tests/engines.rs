@@ -46,7 +46,7 @@ async fn contract(engine: &Engine, info: &sembridge::engines::EngineInfo) {
                 title: title.to_string(),
                 text: text.to_string(),
                 metadata: Default::default(),
-                vector: v.clone(),
+                vector: v.clone().into(),
             }
             .to_ndjson(&index, &Schema::default()),
         );
@@ -149,7 +149,7 @@ async fn scores_convert_back_to_the_similarity(
                     title: String::new(),
                     text: id.to_string(),
                     metadata: Default::default(),
-                    vector: v.to_vec(),
+                    vector: v.to_vec().into(),
                 }
                 .to_ndjson(&index, &Schema::default()),
             );

@@ -267,7 +267,7 @@ fn every_request_through_the_proxy_is_signed_as_botocore_signs_it() {
                 title: "Café".into(),
                 text: format!("naïve {id}"),
                 metadata: Default::default(),
-                vector: v.to_vec(),
+                vector: v.to_vec().into(),
             };
             body.extend(doc.to_ndjson(&index, &Default::default()));
         }

@@ -3,6 +3,7 @@
 #[macro_use]
 mod support;
 
+mod chunk_engines;
 mod chunking;
 mod cluster;
 mod embed;

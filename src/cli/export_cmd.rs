@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use super::args::{ConnArgs, check_output, positive};
 use super::target::SchemaArgs;
 use super::{EXIT_OK, EXIT_PARTIAL};
+use crate::corpus::chunk::passage_id;
 use crate::engines::Engine;
 use crate::engines::schema::get_path;
 use crate::error::Error;
@@ -71,12 +72,42 @@ pub async fn run(a: ExportArgs) -> anyhow::Result<u8> {
     // derived source rebuilds them).
     let mut includes = vec![vector.path.clone()];
     includes.extend(schema.id.clone());
+    // Passages (a nested vector field) become rows `ID#I`, their offsets kept in the meta as
+    // `embed --chunk-tokens` keeps them, so `exact` scores documents by their best passage.
+    let mut offsets: Vec<[usize; 2]> = Vec::new();
+    if let Some(p) = &schema.passages {
+        includes.extend([format!("{p}.start"), format!("{p}.end")]);
+    }
     engine
         .scroll(&a.index, json!({"includes": includes}), a.page, |hits| {
             for h in hits {
                 let source = h.get("_source").cloned().unwrap_or(Value::Null);
                 let underscore = h.get("_id").and_then(Value::as_str).unwrap_or_default();
                 let id = schema.hit_id(underscore, &source);
+                if let Some(p) = &schema.passages {
+                    let passages = get_path(&source, p).and_then(Value::as_array);
+                    let mut any = false;
+                    for (i, passage) in passages.into_iter().flatten().enumerate() {
+                        let at = |k: &str| passage.get(k).and_then(Value::as_u64);
+                        if let (Some(v), Some(start), Some(end)) = (
+                            vector_of(passage, schema.vector_leaf(), vector.dims),
+                            at("start"),
+                            at("end"),
+                        ) {
+                            writer.push(&passage_id(&id, i), &v)?;
+                            offsets.push([start as usize, end as usize]);
+                            any = true;
+                        }
+                    }
+                    match any {
+                        true => out.written += 1,
+                        false => {
+                            out.without_vector += 1;
+                            out.first_without.get_or_insert(id);
+                        }
+                    }
+                    continue;
+                }
                 match vector_of(&source, &vector.path, vector.dims) {
                     Some(v) => {
                         writer.push(&id, &v)?;
@@ -91,12 +122,26 @@ pub async fn run(a: ExportArgs) -> anyhow::Result<u8> {
             Ok(())
         })
         .await?;
+    if schema.passages.is_some() {
+        let chunking = engine.recorded_chunking(&a.index).await?;
+        let meta = writer.meta_mut();
+        meta["chunking"] = json!({
+            "tokens": chunking.map(|c| c.tokens),
+            "overlap": chunking.map(|c| c.overlap),
+            "documents": out.written,
+        });
+        meta["passages"] = json!(offsets);
+    }
     let summary = crate::blocking::run("finishing the store", move || writer.finish()).await?;
     eprintln!(
-        "exported {} vectors ({} dims, {}) of `{}` on {} {} into {}",
+        "exported {} vectors ({} dims, {}{}) of `{}` on {} {} into {}",
         summary.count,
         summary.dims,
         vector.similarity_name,
+        match schema.passages {
+            Some(_) => format!("; passages of {} documents", out.written),
+            None => String::new(),
+        },
         a.index,
         info.kind,
         info.version,

@@ -49,7 +49,7 @@ async fn knn_round_trip(engine: &Engine) -> crate::error::Result<bool> {
                 title: String::new(),
                 text: id.into(),
                 metadata: Default::default(),
-                vector: v,
+                vector: v.into(),
             };
             body.extend(match engine.serverless() {
                 true => doc.to_ndjson_without_id(&index, &spec.schema),

@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use clap::Args;
 
-use super::args::{ConnArgs, ModelArgs, parse_shard, positive};
+use super::args::{ChunkArgs, ConnArgs, ModelArgs, parse_shard, positive};
 use super::ingest_plan::Vectors;
 use super::{EXIT_OK, EXIT_PARTIAL};
+use crate::corpus::chunk::ChunkOptions;
 use crate::engines::spec::{EsIndexType, KnnEngine};
 use crate::engines::{Engine, IndexSpec, Similarity};
 use crate::error::Error;
@@ -121,6 +122,8 @@ pub struct IngestArgs {
     /// bulk requests are cut independently of it).
     #[arg(long, default_value_t = Batching::default().embed_chunk, value_parser = positive::<usize>())]
     pub embed_chunk: usize,
+    #[command(flatten)]
+    pub chunking: ChunkArgs,
     /// Give up after this many seconds without any document accepted (engine down, throttling).
     #[arg(long, default_value_t = RetryPolicy::default().give_up_after.as_secs())]
     pub retry_for: u64,
@@ -159,27 +162,14 @@ pub struct IngestArgs {
 }
 
 pub async fn run(a: IngestArgs) -> anyhow::Result<u8> {
+    let chunk_flags = a.chunking.clone();
     let plan = a.plan()?;
     // Load the model (or store) before touching the cluster: a bad model folder fails fast.
     let vectors = match &plan.vectors {
-        Vectors::Store(p) => {
-            let store = Store::open(p)?;
-            if store.passages().is_some() {
-                return Err(crate::error::Error::config(
-                    "--vectors-from",
-                    format!(
-                        "{} holds passages (written with --chunk-tokens); ingest takes one vector \
-                         per document for now: give it a store embedded without --chunk-tokens \
-                         (passage stores are searched with `exact`)",
-                        p.display()
-                    ),
-                )
-                .into());
-            }
-            VectorSource::Store(Arc::new(store))
-        }
+        Vectors::Store(p) => VectorSource::Store(Arc::new(Store::open(p)?)),
         Vectors::Model(m) => VectorSource::Model(Arc::new(m.load()?)),
     };
+    let mut chunking = chunking_asked(&vectors, &chunk_flags)?;
     let (engine, info) = Engine::connect(&plan.conn).await?;
     tracing::info!("{} {} at {}", info.kind, info.version, info.url);
     let mut options = plan.options;
@@ -204,10 +194,32 @@ pub async fn run(a: IngestArgs) -> anyhow::Result<u8> {
         },
         false => None,
     };
-    options.spec.schema = recorded.unwrap_or_else(|| plan.schema.for_writing(engine.kind()));
+    // Chunking likewise: the flags, else the store's, else what the index (or the alias' current
+    // version), else the source index, was written with.
+    if chunk_flags.chunk_tokens.is_none()
+        && let VectorSource::Model(embedder) = &vectors
+    {
+        let mut recorded = engine.recorded_chunking(&options.spec.name).await?;
+        if let (None, Some(src)) = (recorded, &plan.from_index) {
+            recorded = engine.recorded_chunking(src).await?;
+        }
+        if let Some(c) = recorded {
+            let max = embedder.config().max_seq_length;
+            chunking = Some(ChunkArgs::from(c).options(max)?.unwrap_or(c));
+            eprintln!(
+                "cutting documents into passages of {} tokens overlapping by {}, as the index was written",
+                c.tokens, c.overlap
+            );
+        }
+    }
+    options.spec.schema = recorded
+        .unwrap_or_else(|| plan.schema.for_writing(engine.kind()))
+        .with_passages(chunking.is_some());
     options.spec.schema.scores = options.spec.knn_engine;
+    options.spec.chunking = chunking;
     if let Some(ap) = &plan.alias {
-        options.spec.name = version_to_write(&ap.alias, &vectors, &docs, &options).await?;
+        options.spec.name =
+            super::ingest_swap::version_to_write(&ap.alias, &vectors, &docs, &options).await?;
         eprintln!(
             "writing version `{}` of alias `{}`",
             options.spec.name, ap.alias
@@ -231,7 +243,7 @@ pub async fn run(a: IngestArgs) -> anyhow::Result<u8> {
         print_summary(&summary, &format!("{} {}", info.kind, info.version));
     }
     if let Some(ap) = &plan.alias {
-        swap(&engine, ap, &version, &summary).await?;
+        super::ingest_swap::swap(&engine, ap, &version, &summary).await?;
     }
     Ok(if summary.skipped > 0 || summary.failed > 0 {
         EXIT_PARTIAL
@@ -240,113 +252,48 @@ pub async fn run(a: IngestArgs) -> anyhow::Result<u8> {
     })
 }
 
-/// The version an `--alias` job writes: with --resume, the one its checkpoint names (an
-/// interrupted job finishes the same version); else a fresh `ALIAS--MODEL--TIME`.
-async fn version_to_write(
-    alias: &str,
+/// The chunking a job's flags and vectors ask for: the flags with a model; a passage store's own
+/// (flags that contradict it are refused: the store was cut otherwise).
+fn chunking_asked(
     vectors: &VectorSource,
-    docs: &crate::ingest::DocSource,
-    options: &crate::ingest::IngestOptions,
-) -> crate::error::Result<String> {
-    if options.resume
-        && let Some(c) = crate::ingest::Checkpoint::load(&options.checkpoint)?
-        && c.index.starts_with(&format!("{alias}--"))
-    {
-        return Ok(c.index);
-    }
-    let (model, _) = vectors.identity(docs.name()).await?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    Ok(crate::lifecycle::version_name(alias, &model, now))
-}
-
-/// Verify the new version (every acknowledged document counted; the gate, if any), then move the
-/// alias onto it atomically and prune old versions. A failed check leaves the alias untouched
-/// (the version stays, for a look; `sembridge alias NAME prune` removes it).
-async fn swap(
-    engine: &Engine,
-    ap: &super::ingest_plan::AliasPlan,
-    version: &str,
-    summary: &Summary,
-) -> crate::error::Result<()> {
-    let refused = |why: String| Error::AliasNotMoved {
-        alias: ap.alias.clone(),
-        version: version.to_owned(),
-        why,
-    };
-    engine.refresh(version).await?;
-    let count = engine.count(version).await?;
-    // A whole run knows exactly what the engine acknowledged; after a resume, the earlier runs'
-    // part (`resumed_from`) also counts documents they dead-lettered, so it bounds from above.
-    let (low, high) = (summary.indexed, summary.resumed_from + summary.indexed);
-    let exact = summary.resumed_from == 0;
-    if count < low || count > high || (exact && count != low) {
-        return Err(refused(format!(
-            "it holds {count} documents, the engine acknowledged {}",
-            match exact {
-                true => low.to_string(),
-                false => format!(
-                    "{low} in this run and at most {} before",
-                    summary.resumed_from
-                ),
+    flags: &ChunkArgs,
+) -> crate::error::Result<Option<ChunkOptions>> {
+    match vectors {
+        VectorSource::Model(e) => flags.options(e.config().max_seq_length),
+        VectorSource::Store(store) => {
+            let cut: Option<ChunkOptions> = store
+                .passages()
+                .and_then(|_| serde_json::from_value(store.meta().get("chunking")?.clone()).ok());
+            let asked = flags
+                .chunk_tokens
+                .map(|tokens| (tokens, flags.chunk_overlap));
+            match (cut, asked) {
+                (Some(c), Some(a)) if (c.tokens, c.overlap) != a => Err(Error::config(
+                    "--chunk-tokens",
+                    format!(
+                        "{} {} asks for passages of {} tokens overlapping by {}, but {} holds \
+                         passages of {} overlapping by {}: drop the flags or embed again",
+                        a.0,
+                        a.1,
+                        a.0,
+                        a.1,
+                        store.path().display(),
+                        c.tokens,
+                        c.overlap
+                    ),
+                )),
+                (None, Some(_)) => Err(Error::config(
+                    "--chunk-tokens",
+                    format!(
+                        "{} holds one vector per document (embedded without --chunk-tokens); \
+                         drop the flag, or embed with --chunk-tokens and ingest that store",
+                        store.path().display()
+                    ),
+                )),
+                (c, _) => Ok(c),
             }
-        )));
-    }
-    if let Some(g) = &ap.gate {
-        let embedder = Arc::new(g.model.load()?);
-        let queries = crate::corpus::read_queries(&g.queries)?;
-        let qrels = crate::corpus::read_qrels(&g.qrels)?;
-        let mut query = crate::query::QueryParams::new(version);
-        let layout = engine.layout(version, &Default::default()).await?;
-        query.schema = Arc::new(layout.schema);
-        if let Some(s) = layout.vector.and_then(|v| v.similarity) {
-            query.similarity = s;
-        }
-        let cfg = crate::eval::run::EvalConfig {
-            query,
-            depth: 100,
-            sweep: Vec::new(),
-        };
-        let report =
-            crate::eval::run::evaluate(engine, &embedder, None, &queries, &qrels, &cfg).await?;
-        let knn = report
-            .modes
-            .iter()
-            .find(|m| m.mode == "knn")
-            .map(|m| m.ndcg10)
-            .unwrap_or(0.0);
-        eprintln!(
-            "gate: kNN nDCG@10 of `{version}` is {knn:.4} (at least {} asked)",
-            g.min_ndcg
-        );
-        if knn < g.min_ndcg {
-            return Err(refused(format!(
-                "the gate failed: kNN nDCG@10 {knn:.4} < --gate-min-ndcg {}",
-                g.min_ndcg
-            )));
         }
     }
-    let before = crate::lifecycle::alias_targets(engine, &ap.alias).await?;
-    crate::lifecycle::move_alias(engine, &ap.alias, version).await?;
-    eprintln!(
-        "alias `{}` now points at `{version}` ({count} documents; was {})",
-        ap.alias,
-        match before.is_empty() {
-            true => "nothing".to_owned(),
-            false => before.join(", "),
-        }
-    );
-    let pruned = crate::lifecycle::prune(engine, &ap.alias, ap.keep).await?;
-    if !pruned.is_empty() {
-        eprintln!(
-            "deleted old versions (--keep {}): {}",
-            ap.keep,
-            pruned.join(", ")
-        );
-    }
-    Ok(())
 }
 
 fn print_summary(s: &Summary, engine: &str) {
@@ -358,6 +305,13 @@ fn print_summary(s: &Summary, engine: &str) {
         eprintln!(
             "resumed after {} documents already acknowledged",
             s.resumed_from
+        );
+    }
+    if s.passages > 0 {
+        eprintln!(
+            "{} passages embedded ({:.2} per document), searched as their documents",
+            s.passages,
+            s.passages as f64 / s.read.max(1) as f64
         );
     }
     eprintln!(

@@ -12,6 +12,7 @@ mod export_cmd;
 mod info;
 mod ingest_cmd;
 mod ingest_plan;
+mod ingest_swap;
 mod query_cmd;
 mod serve_cmd;
 mod target;

@@ -13,7 +13,54 @@ pub struct BulkDoc {
     pub title: String,
     pub text: String,
     pub metadata: serde_json::Map<String, Value>,
+    pub vector: DocVectors,
+}
+
+/// A document's vectors: one, or one per passage (with chunking).
+#[derive(Debug, Clone, PartialEq)]
+pub enum DocVectors {
+    One(Vec<f32>),
+    Passages(Vec<PassageVector>),
+}
+
+/// One passage's vector and where its window lies in the document's text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassageVector {
     pub vector: Vec<f32>,
+    /// [start, end) in characters of the text.
+    pub start: usize,
+    pub end: usize,
+}
+
+impl From<Vec<f32>> for DocVectors {
+    fn from(v: Vec<f32>) -> Self {
+        DocVectors::One(v)
+    }
+}
+
+impl DocVectors {
+    /// How many vectors (passages) this is.
+    pub fn len(&self) -> usize {
+        match self {
+            DocVectors::One(_) => 1,
+            DocVectors::Passages(p) => p.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Each vector with its offsets (`None` for a whole document's).
+    pub fn iter(&self) -> Box<dyn Iterator<Item = (&[f32], Option<[usize; 2]>)> + '_> {
+        match self {
+            DocVectors::One(v) => Box::new(std::iter::once((v.as_slice(), None))),
+            DocVectors::Passages(ps) => Box::new(
+                ps.iter()
+                    .map(|p| (p.vector.as_slice(), Some([p.start, p.end]))),
+            ),
+        }
+    }
 }
 
 impl BulkDoc {
@@ -72,7 +119,18 @@ impl serde::Serialize for Source<'_> {
                 map.serialize_entry(&schema.text, &crate::corpus::embed_text(&d.title, &d.text))?
             }
         }
-        map.serialize_entry(&schema.vector, &d.vector)?;
+        match (&schema.passages, &d.vector) {
+            (None, DocVectors::One(v)) => map.serialize_entry(&schema.vector, v)?,
+            (Some(path), vectors) => {
+                map.serialize_entry(path, &Passages(vectors, schema.vector_leaf(), &d.text))?
+            }
+            // One vector per document asked, passages given: the first (not reached: ingest
+            // cuts passages only for a schema with them).
+            (None, DocVectors::Passages(ps)) => map.serialize_entry(
+                &schema.vector,
+                ps.first().map(|p| p.vector.as_slice()).unwrap_or_default(),
+            )?,
+        }
         let title =
             (schema.title.is_none() && !d.title.is_empty() && !d.metadata.contains_key("title"))
                 .then_some(&d.title);
@@ -90,6 +148,36 @@ impl serde::Serialize for Source<'_> {
                 }
             }
         }
+        map.end()
+    }
+}
+
+/// The nested passages `[{VECTOR, start, end}, ...]`; a single vector is one passage over the
+/// whole text.
+struct Passages<'a>(&'a DocVectors, &'a str, &'a str);
+
+impl serde::Serialize for Passages<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let whole = [0, self.2.chars().count()];
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for (vector, offsets) in self.0.iter() {
+            let [start, end] = offsets.unwrap_or(whole);
+            seq.serialize_element(&Passage(vector, self.1, start, end))?;
+        }
+        seq.end()
+    }
+}
+
+struct Passage<'a>(&'a [f32], &'a str, usize, usize);
+
+impl serde::Serialize for Passage<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(3))?;
+        map.serialize_entry(self.1, self.0)?;
+        map.serialize_entry("start", &self.2)?;
+        map.serialize_entry("end", &self.3)?;
         map.end()
     }
 }
@@ -210,7 +298,7 @@ mod tests {
             title: "T".into(),
             text: "x".into(),
             metadata: Default::default(),
-            vector: vec![0.5, 1.0],
+            vector: vec![0.5, 1.0].into(),
         };
         let text = String::from_utf8(doc.to_ndjson("idx", &Schema::default())).unwrap();
         let lines: Vec<Value> = text
@@ -255,7 +343,7 @@ mod tests {
             title: "Title".into(),
             text: "body".into(),
             metadata,
-            vector: vec![1.0],
+            vector: vec![1.0].into(),
         };
         let lc = Schema::preset(SchemaPreset::Langchain, EngineKind::OpenSearch);
         assert_eq!(
@@ -288,7 +376,7 @@ mod tests {
             title: String::new(),
             text: String::new(),
             metadata,
-            vector: vector.clone(),
+            vector: vector.clone().into(),
         };
         let text = String::from_utf8(doc.to_ndjson("i", &Schema::default())).unwrap();
         assert!(text.contains("[0.1,"), "shortest f32 digits: {text}");

@@ -80,6 +80,12 @@ pub fn opensearch_has_method_parameters(v: Version) -> bool {
     v.at_least(2, 16)
 }
 
+/// Whether the OpenSearch k-NN query takes `expand_nested_docs` (added in 2.19: score every
+/// nested document of the parents found).
+pub fn opensearch_has_expand_nested_docs(v: Version) -> bool {
+    v.at_least(2, 19)
+}
+
 /// Whether an Elasticsearch of `version` has the `dense_vector` index type `es_type`; the error
 /// names the flag and what to use instead.
 pub fn check_index_type(kind: EngineKind, version: Version, es_type: EsIndexType) -> Result<()> {

@@ -20,6 +20,9 @@ pub struct VectorField {
     pub similarity_name: String,
     /// OpenSearch: the k-NN library (`lucene`, `faiss`, `nmslib`).
     pub knn_engine: Option<String>,
+    /// The `nested` field the vector sits in (`passages` for `passages.embedding`): one vector
+    /// per passage, a document scored by its best passage.
+    pub nested: Option<String>,
 }
 
 impl VectorField {
@@ -38,7 +41,11 @@ impl VectorField {
 /// `cosine`.
 pub fn discover_vectors(mapping: &Value) -> Vec<VectorField> {
     let mut out = Vec::new();
+    let mut nested: Vec<String> = Vec::new();
     walk(mapping.get("properties"), "", &mut |path, field| {
+        if field.get("type").and_then(Value::as_str) == Some("nested") {
+            nested.push(path.to_owned());
+        }
         let ty = field.get("type").and_then(Value::as_str);
         let (dims_key, sim_name, engine) = match ty {
             Some("knn_vector") => (
@@ -75,6 +82,12 @@ pub fn discover_vectors(mapping: &Value) -> Vec<VectorField> {
             similarity: similarity_of(sim_name),
             similarity_name: sim_name.to_owned(),
             knn_engine: engine,
+            // Parents are walked before their fields: the innermost nested parent so far.
+            nested: nested
+                .iter()
+                .filter(|n| path.starts_with(&format!("{n}.")))
+                .max_by_key(|n| n.len())
+                .cloned(),
         });
     });
     out
@@ -274,6 +287,7 @@ impl SchemaRequest {
         };
         if let Some(v) = &vector {
             schema.vector = v.path.clone();
+            schema.passages = v.nested.clone();
             schema.scores = v.scores();
         }
 

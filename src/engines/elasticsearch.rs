@@ -34,7 +34,8 @@ pub fn create_index_body(spec: &IndexSpec) -> Value {
     })
 }
 
-/// Top-level `knn` search; filters pre-filter inside the knn section.
+/// Top-level `knn` search; filters pre-filter inside the knn section. On a nested vector field
+/// (passages) `k` counts documents, each scored by its best passage, which `inner_hits` names.
 pub fn knn_body(vector: &[f32], p: &KnnParams, filters: &[TermFilter], schema: &Schema) -> Value {
     let mut knn = json!({
         "field": schema.vector,
@@ -44,6 +45,9 @@ pub fn knn_body(vector: &[f32], p: &KnnParams, filters: &[TermFilter], schema: &
     });
     if !filters.is_empty() {
         knn["filter"] = json!(filter_clauses(filters));
+    }
+    if let Some(path) = &schema.passages {
+        knn["inner_hits"] = spec::best_passage_inner_hits(path);
     }
     let mut body = spec::hits_body(p.k, schema);
     body["knn"] = knn;

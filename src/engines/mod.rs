@@ -22,7 +22,7 @@ pub mod spec;
 use serde_json::{Value, json};
 
 pub use self::aws::{AwsCredentials, AwsService, SigV4};
-pub use self::bulk::{BulkDoc, ItemOutcome};
+pub use self::bulk::{BulkDoc, DocVectors, ItemOutcome, PassageVector};
 use self::client::{Client, Method};
 pub use self::cloud_id::CloudId;
 pub use self::connect::{ConnectOptions, EngineInfo, EngineKind};
@@ -174,6 +174,22 @@ impl Engine {
         Ok(self.mappings(index).await?.first().and_then(|(_, m)| {
             serde_json::from_value(m.pointer("/_meta/sembridge/schema")?.clone()).ok()
         }))
+    }
+
+    /// How sembridge cut the documents of an index (or of an alias' first index) into passages,
+    /// as its `_meta` records; `None` for one vector per document, or no such index.
+    pub async fn recorded_chunking(
+        &self,
+        index: &str,
+    ) -> Result<Option<crate::corpus::chunk::ChunkOptions>> {
+        if !self.index_exists(index).await? {
+            return Ok(None);
+        }
+        Ok(self
+            .mappings(index)
+            .await?
+            .first()
+            .and_then(|(_, m)| spec::recorded_chunking(m)))
     }
 
     /// The differences between an existing index's mapping and the spec (empty = fine).
@@ -409,7 +425,9 @@ impl Engine {
                 let source = h.get("_source").cloned().unwrap_or(Value::Null);
                 let id = schema.hit_id(h.get("_id")?.as_str()?, &source);
                 let score = h.get("_score").and_then(Value::as_f64).unwrap_or(0.0) as f32;
-                Some((Hit::new(id, score), schema.display_source(&source)))
+                let mut hit = Hit::new(id, score);
+                hit.passage = schema.passages.as_deref().and_then(|p| best_passage(&h, p));
+                Some((hit, schema.display_source(&source)))
             })
             .collect();
         pairs.sort_by(|a, b| crate::hit::hit_order(&a.0, &b.0));
@@ -420,6 +438,18 @@ impl Engine {
             sources,
         })
     }
+}
+
+/// The passage `inner_hits` named in a hit of a kNN search over passages (see
+/// `spec::best_passage_inner_hits`): its position among the document's passages and its offsets.
+fn best_passage(hit: &Value, path: &str) -> Option<crate::hit::PassageRef> {
+    let inner = hit.get("inner_hits")?.get(path)?.pointer("/hits/hits/0")?;
+    let offset = |k: &str| inner.pointer(k).and_then(Value::as_u64).map(|n| n as usize);
+    Some(crate::hit::PassageRef {
+        index: offset("/_nested/offset")?,
+        start: offset("/_source/start")?,
+        end: offset("/_source/end")?,
+    })
 }
 
 /// `(failed, total, first reason)` when some shards of an answer did not answer. Not only

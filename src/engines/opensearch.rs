@@ -3,7 +3,9 @@
 
 use serde_json::{Value, json};
 
-use super::capabilities::{Version, opensearch_has_method_parameters};
+use super::capabilities::{
+    Version, opensearch_has_expand_nested_docs, opensearch_has_method_parameters,
+};
 use super::schema::Schema;
 use super::spec::{self, lucene_score};
 use super::spec::{IndexSpec, KnnEngine, KnnParams, Similarity, TermFilter, filter_clauses};
@@ -36,25 +38,21 @@ pub fn create_index_body(spec: &IndexSpec) -> Value {
     })
 }
 
-/// `knn` query with `k` and (OpenSearch 2.16+) `method_parameters.ef_search`; filters go inside
-/// the knn clause so they pre-filter (lucene engine).
+/// `knn` query with `k` and `method_parameters.ef_search`; filters go inside the knn clause so
+/// they pre-filter (lucene engine). For an OpenSearch of unknown version: see [`knn_body_for`].
 pub fn knn_body(vector: &[f32], p: &KnnParams, filters: &[TermFilter], schema: &Schema) -> Value {
-    let mut knn = json!({
-        "vector": vector,
-        "k": p.k,
-        "method_parameters": {"ef_search": p.candidates_at_least_k()}
-    });
-    if !filters.is_empty() {
-        knn["filter"] = json!({"bool": {"filter": filter_clauses(filters)}});
-    }
-    let mut body = spec::hits_body(p.k, schema);
-    body["query"] = json!({"knn": {schema.vector.clone(): knn}});
-    body
+    knn_body_for(None, vector, p, filters, schema)
 }
 
-/// [`knn_body`] for an OpenSearch of version `v`: before 2.16 the `knn` query has no
-/// `method_parameters` (it would be refused), so it is left out and the index's `ef_search`
-/// (default 100) applies. An unknown version gets the current body.
+/// [`knn_body`] for an OpenSearch of version `v` (`None`: unknown, the current body). Before
+/// 2.16 the `knn` query has no `method_parameters` (it would be refused), so the index's
+/// `ef_search` (default 100) applies.
+///
+/// Passages (a nested vector field): the `knn` goes inside a `nested` query scoring a document by
+/// its best passage (`score_mode: max`); `k` counts documents (the k-NN plugin keeps one passage
+/// per document), a filter on document fields still pre-filters, and `inner_hits` names the best
+/// passage. From 2.19 `expand_nested_docs` scores every passage of the documents found, so the
+/// best passage is the best of all, not only of those the graph search met.
 pub fn knn_body_for(
     v: Option<Version>,
     vector: &[f32],
@@ -62,13 +60,28 @@ pub fn knn_body_for(
     filters: &[TermFilter],
     schema: &Schema,
 ) -> Value {
-    let mut body = knn_body(vector, p, filters, schema);
-    if v.is_some_and(|v| !opensearch_has_method_parameters(v))
-        && let Some(knn) = body.pointer_mut(&format!("/query/knn/{}", schema.vector))
-        && let Some(o) = knn.as_object_mut()
-    {
-        o.remove("method_parameters");
+    let mut knn = json!({"vector": vector, "k": p.k});
+    if v.is_none_or(opensearch_has_method_parameters) {
+        knn["method_parameters"] = json!({"ef_search": p.candidates_at_least_k()});
     }
+    if !filters.is_empty() {
+        knn["filter"] = json!({"bool": {"filter": filter_clauses(filters)}});
+    }
+    let mut body = spec::hits_body(p.k, schema);
+    body["query"] = match &schema.passages {
+        None => json!({"knn": {schema.vector.clone(): knn}}),
+        Some(path) => {
+            if v.is_none_or(opensearch_has_expand_nested_docs) {
+                knn["expand_nested_docs"] = json!(true);
+            }
+            json!({"nested": {
+                "path": path,
+                "score_mode": "max",
+                "query": {"knn": {schema.vector.clone(): knn}},
+                "inner_hits": spec::best_passage_inner_hits(path),
+            }})
+        }
+    };
     body
 }
 

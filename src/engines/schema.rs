@@ -99,7 +99,13 @@ pub struct Schema {
     pub title: Option<String>,
     /// The document text.
     pub text: String,
+    /// The vector field's full path (`embedding`, or `passages.embedding` under [`Self::passages`]).
     pub vector: String,
+    /// With chunking: the `nested` field holding a document's passages, each `{VECTOR, start,
+    /// end}` (the vector field's last name, and the passage's character offsets in the text).
+    /// `None`: one vector per document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passages: Option<String>,
     /// An object field for the metadata; `None`: its keys sit at the top level of `_source`.
     pub metadata: Option<String>,
     /// The fields BM25 searches.
@@ -137,6 +143,7 @@ impl Schema {
                 vector: "embedding".into(),
                 metadata: Some("metadata".into()),
                 bm25: vec![Boosted::new("title"), Boosted::new("text")],
+                passages: None,
                 scores: KnnEngine::Lucene,
             },
             SchemaPreset::Langchain => Schema {
@@ -149,6 +156,7 @@ impl Schema {
                 },
                 metadata: Some("metadata".into()),
                 bm25: vec![Boosted::new("text")],
+                passages: None,
                 scores: KnnEngine::Lucene,
             },
             SchemaPreset::Haystack => Schema {
@@ -158,8 +166,41 @@ impl Schema {
                 vector: "embedding".into(),
                 metadata: None,
                 bm25: vec![Boosted::new("content")],
+                passages: None,
                 scores: KnnEngine::Lucene,
             },
+        }
+    }
+
+    /// The nested field sembridge writes passages into.
+    pub const PASSAGES: &'static str = "passages";
+
+    /// This schema with passages (`Some`: the vector moves into the nested field `passages`) or
+    /// one vector per document (`None`: the vector field back at the top level).
+    pub fn with_passages(mut self, passages: bool) -> Schema {
+        let leaf = self.vector_leaf().to_owned();
+        match passages {
+            true => {
+                self.vector = format!("{}.{leaf}", Self::PASSAGES);
+                self.passages = Some(Self::PASSAGES.to_owned());
+            }
+            false => {
+                self.vector = leaf;
+                self.passages = None;
+            }
+        }
+        self
+    }
+
+    /// The vector field's name inside a passage (the whole path without passages).
+    pub fn vector_leaf(&self) -> &str {
+        match &self.passages {
+            Some(p) => self
+                .vector
+                .strip_prefix(p.as_str())
+                .and_then(|r| r.strip_prefix('.'))
+                .unwrap_or(&self.vector),
+            None => &self.vector,
         }
     }
 
@@ -199,6 +240,7 @@ impl Schema {
     /// The names this schema writes itself, which flattened metadata must not overwrite.
     pub fn reserved(&self) -> Vec<&str> {
         let mut r: Vec<&str> = vec![self.text.as_str(), self.vector.as_str()];
+        r.extend(self.passages.as_deref());
         r.extend(self.id.as_deref());
         r.extend(self.title.as_deref());
         r.extend(self.metadata.as_deref());
@@ -252,7 +294,22 @@ impl Schema {
             self.text.clone(),
             json!({"type": "text", "analyzer": analyzer}),
         );
-        p.insert(self.vector.clone(), vector_field);
+        match &self.passages {
+            Some(path) => {
+                let offset = json!({"type": "integer", "index": false});
+                p.insert(
+                    path.clone(),
+                    json!({"type": "nested", "properties": {
+                        self.vector_leaf(): vector_field,
+                        "start": offset.clone(),
+                        "end": offset,
+                    }}),
+                );
+            }
+            None => {
+                p.insert(self.vector.clone(), vector_field);
+            }
+        }
         if let Some(m) = &self.metadata {
             p.insert(m.clone(), json!({"type": "object", "dynamic": true}));
         }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::schema::{Schema, VectorField, discover_vectors};
+use crate::corpus::chunk::ChunkOptions;
 
 /// Vector similarity, named as users know it; of an engine's index and of exact search alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +121,10 @@ pub struct IndexSpec {
     pub model: Option<String>,
     /// Field names (stored in `_meta` too, so query and eval find them again).
     pub schema: Schema,
+    /// How documents were cut into passages (`None`: one vector per document); stored in `_meta`
+    /// so a re-run cuts the same way. With it the schema has [`Schema::passages`].
+    #[serde(default)]
+    pub chunking: Option<ChunkOptions>,
 }
 
 impl IndexSpec {
@@ -138,6 +143,7 @@ impl IndexSpec {
             analyzer_fallback: None,
             model: None,
             schema: Schema::default(),
+            chunking: None,
         }
     }
 
@@ -149,6 +155,7 @@ impl IndexSpec {
                 "similarity": self.similarity,
                 "model": self.model,
                 "schema": self.schema,
+                "chunking": self.chunking,
             }
         })
     }
@@ -210,6 +217,21 @@ impl IndexSpec {
                 self.schema.summary()
             ));
         }
+        let recorded_chunking = recorded_chunking(mapping);
+        if recorded_chunking != self.chunking {
+            let says = |c: Option<ChunkOptions>| match c {
+                Some(c) => format!(
+                    "passages of {} tokens overlapping by {}",
+                    c.tokens, c.overlap
+                ),
+                None => "one vector per document".to_owned(),
+            };
+            diffs.push(format!(
+                "written as {}, this job writes {} (--chunk-tokens/--chunk-overlap)",
+                says(recorded_chunking),
+                says(self.chunking)
+            ));
+        }
         if let (Some(want), Some(have)) = (
             self.model.as_deref(),
             mapping
@@ -223,6 +245,11 @@ impl IndexSpec {
         }
         diffs
     }
+}
+
+/// `_meta.sembridge.chunking` of a mapping: how sembridge cut the documents it wrote.
+pub fn recorded_chunking(mapping: &Value) -> Option<ChunkOptions> {
+    serde_json::from_value(mapping.pointer("/_meta/sembridge/chunking")?.clone()).ok()
 }
 
 /// `name (384 dims, cosine), ...` for messages.
@@ -268,6 +295,12 @@ pub(crate) fn filter_clauses(filters: &[TermFilter]) -> Vec<Value> {
 /// top-level `knn`).
 pub(crate) fn hits_body(size: usize, schema: &Schema) -> Value {
     json!({"size": size, "_source": schema.source_fields()})
+}
+
+/// The `inner_hits` of a kNN search over passages: the best one, with its offsets (not its
+/// vector).
+pub(crate) fn best_passage_inner_hits(path: &str) -> Value {
+    json!({"size": 1, "_source": [format!("{path}.start"), format!("{path}.end")]})
 }
 
 /// The BM25 body, the same for both engines: best_fields over the schema's BM25 fields (title and

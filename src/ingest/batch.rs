@@ -2,7 +2,7 @@
 
 use super::sender::Prepared;
 use crate::corpus::Doc;
-use crate::engines::{BulkDoc, Schema};
+use crate::engines::{BulkDoc, DocVectors, Schema};
 
 /// Cuts the document stream into bulk requests by document count and body bytes, across
 /// embedding chunks (a request is not cut short because a chunk ended). Requests carry the stream
@@ -48,7 +48,7 @@ impl Batcher {
     }
 
     /// Add a document; returns the request it completed, if any.
-    pub fn push(&mut self, doc: Doc, vector: Vec<f32>) -> Option<(u64, Vec<Prepared>)> {
+    pub fn push(&mut self, doc: Doc, vector: DocVectors) -> Option<(u64, Vec<Prepared>)> {
         let bulk_doc = BulkDoc {
             id: doc.id.clone(),
             title: doc.title,
@@ -120,7 +120,7 @@ mod tests {
         for c in (0..n).collect::<Vec<_>>().chunks(chunk) {
             b.check_contiguous(10 + c[0] as u64);
             for &i in c {
-                out.extend(b.push(doc(i, 20), vec![0.5; 4]));
+                out.extend(b.push(doc(i, 20), vec![0.5; 4].into()));
             }
         }
         out.extend(b.finish());
@@ -145,7 +145,7 @@ mod tests {
             title: String::new(),
             text: "x".repeat(20),
             metadata: Default::default(),
-            vector: vec![0.5; 4],
+            vector: vec![0.5; 4].into(),
         }
         .to_ndjson("i", &Schema::default())
         .len();
@@ -165,12 +165,14 @@ mod tests {
     #[test]
     fn a_document_larger_than_the_byte_cap_goes_alone() {
         let mut b = Batcher::new("i", &Schema::default(), 100, 50, 0);
-        assert!(b.push(doc(0, 10), vec![]).is_none());
+        assert!(b.push(doc(0, 10), vec![].into()).is_none());
         let first = b
-            .push(doc(1, 500), vec![])
+            .push(doc(1, 500), vec![].into())
             .expect("the small one is cut off");
         assert_eq!(first.1.len(), 1);
-        let second = b.push(doc(2, 10), vec![]).expect("the big one goes alone");
+        let second = b
+            .push(doc(2, 10), vec![].into())
+            .expect("the big one goes alone");
         assert_eq!((second.0, second.1.len()), (1, 1));
         assert_eq!(b.finish().map(|(s, q)| (s, q.len())), Some((2, 1)));
         assert!(b.finish().is_none());

@@ -10,13 +10,15 @@ use super::reader::ReadEvent;
 use super::source::VectorSource;
 use super::stage::Stage;
 use crate::corpus::Doc;
+use crate::corpus::chunk::{ChunkOptions, passage_id};
+use crate::engines::DocVectors;
 use crate::error::Result;
 use crate::exact::store::StoreWriter;
 
 /// Documents `start..` of the stream with their vectors.
 pub(crate) struct Embedded {
     pub start: u64,
-    pub docs: Vec<(Doc, Vec<f32>)>,
+    pub docs: Vec<(Doc, DocVectors)>,
 }
 
 /// What the embedder did, known once it ended.
@@ -39,6 +41,7 @@ pub(crate) struct StoreOutput {
 pub(crate) fn spawn_embedder(
     events: Receiver<ReadEvent>,
     vectors: VectorSource,
+    chunking: Option<ChunkOptions>,
     store: Option<StoreOutput>,
 ) -> Result<(
     tokio::sync::mpsc::Receiver<Result<Embedded>>,
@@ -50,6 +53,9 @@ pub(crate) fn spawn_embedder(
             busy_secs: 0.0,
             store: None,
         };
+        // A passage store's rows are `ID#I`, their offsets kept in its meta (as `embed` writes).
+        let mut offsets: Vec<[usize; 2]> = Vec::new();
+        let mut documents = 0u64;
         let mut writer = match store {
             Some(s) => match StoreWriter::create(&s.path, s.dims, s.meta) {
                 Ok(w) => Some(w),
@@ -71,12 +77,21 @@ pub(crate) fn spawn_embedder(
                 }
             };
             let t = Instant::now();
-            let result = vectors.vectors(&chunk.docs);
+            let result = vectors.vectors(&chunk.docs, chunking.as_ref());
             done.busy_secs += t.elapsed().as_secs_f64();
             let result = result.and_then(|vs| {
                 if let Some(w) = writer.as_mut() {
+                    documents += chunk.docs.len() as u64;
                     for (d, v) in chunk.docs.iter().zip(&vs) {
-                        w.push(&d.id, v)?;
+                        for (i, (vector, at)) in v.iter().enumerate() {
+                            match at.filter(|_| chunking.is_some()) {
+                                Some(at) => {
+                                    w.push(&passage_id(&d.id, i), vector)?;
+                                    offsets.push(at);
+                                }
+                                None => w.push(&d.id, vector)?,
+                            }
+                        }
                     }
                 }
                 Ok(vs)
@@ -96,6 +111,15 @@ pub(crate) fn spawn_embedder(
             if sent.is_err() {
                 return Ok(done);
             }
+        }
+        if let (Some(w), Some(opts)) = (writer.as_mut(), chunking) {
+            let meta = w.meta_mut();
+            meta["chunking"] = serde_json::json!({
+                "tokens": opts.tokens,
+                "overlap": opts.overlap,
+                "documents": documents,
+            });
+            meta["passages"] = serde_json::json!(offsets);
         }
         done.store = writer;
         Ok(done)

@@ -34,7 +34,7 @@ pub use self::progress::count_lines;
 use self::reader::{ReaderConfig, spawn_reader};
 pub use self::sender::RetryPolicy;
 pub use self::source::{DocSource, VectorSource};
-use crate::engines::{Engine, EngineKind, Similarity};
+use crate::engines::{DocVectors, Engine, EngineKind, Similarity};
 use crate::error::{Error, Result};
 
 /// A job refused by the engine (401/403: credentials that may create the index but not write to
@@ -155,7 +155,7 @@ pub async fn run(
         dims: opts.spec.dims,
         meta: store_meta,
     });
-    let (mut embedded_rx, embedder) = spawn_embedder(read_rx, vectors, store)?;
+    let (mut embedded_rx, embedder) = spawn_embedder(read_rx, vectors, opts.spec.chunking, store)?;
 
     let b = &opts.batching;
     let mut dispatcher =
@@ -244,6 +244,9 @@ async fn stream(
         batcher.check_contiguous(embedded.start);
         let mut ready = Vec::new();
         for (doc, vector) in embedded.docs {
+            if let DocVectors::Passages(p) = &vector {
+                acks.summary.passages += p.len() as u64;
+            }
             ready.extend(batcher.push(doc, vector));
         }
         for request in ready {

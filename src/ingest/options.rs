@@ -127,6 +127,8 @@ pub struct Summary {
     pub resumed_from: u64,
     /// Good records read in this run.
     pub read: u64,
+    /// With chunking: the passages of the documents read (each its own vector).
+    pub passages: u64,
     pub indexed: u64,
     /// Bad records (reported with file:line).
     pub skipped: u64,

@@ -4,8 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::corpus::chunk::{ChunkOptions, passage_id};
 use crate::corpus::{CorpusFormat, CorpusReader, Doc, corpus_fingerprint};
 use crate::embed::{Embedder, Role};
+use crate::engines::{DocVectors, PassageVector};
 use crate::error::{Error, Result};
 use crate::exact::store::Store;
 
@@ -113,30 +115,72 @@ impl VectorSource {
         }
     }
 
-    /// The vectors of `docs`, in order: embedded, or looked up in the store.
-    pub(crate) fn vectors(&self, docs: &[Doc]) -> Result<Vec<Vec<f32>>> {
+    /// The vectors of `docs`, in order: embedded (cut into passages first with `chunking`), or
+    /// looked up in the store (a passage store gives each document its passages `ID#0..`).
+    pub(crate) fn vectors(
+        &self,
+        docs: &[Doc],
+        chunking: Option<&ChunkOptions>,
+    ) -> Result<Vec<DocVectors>> {
         match self {
-            VectorSource::Model(embedder) => {
-                let texts: Vec<String> = docs.iter().map(Doc::embed_text).collect();
-                embedder.embed_documents(&texts.iter().map(String::as_str).collect::<Vec<_>>())
-            }
-            VectorSource::Store(store) => docs
-                .iter()
-                .map(|d| {
-                    store
-                        .index_of(&d.id)
-                        .map(|i| store.vector(i).to_vec())
-                        .ok_or_else(|| {
-                            Error::store(
-                                store.path(),
-                                format!(
-                                    "no vector for document `{}` (corpus line {})",
-                                    d.id, d.line
-                                ),
+            VectorSource::Model(embedder) => match chunking {
+                None => {
+                    let texts: Vec<String> = docs.iter().map(Doc::embed_text).collect();
+                    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+                    Ok(embedder
+                        .embed_documents(&refs)?
+                        .into_iter()
+                        .map(DocVectors::One)
+                        .collect())
+                }
+                Some(opts) => {
+                    let cut = embedder.passages(&docs.iter().collect::<Vec<_>>(), opts)?;
+                    let refs: Vec<&str> = cut.iter().flatten().map(|p| p.text.as_str()).collect();
+                    let mut vectors = embedder.embed_documents(&refs)?.into_iter();
+                    Ok(cut
+                        .iter()
+                        .map(|ps| {
+                            DocVectors::Passages(
+                                ps.iter()
+                                    .zip(vectors.by_ref())
+                                    .map(|(p, vector)| PassageVector {
+                                        vector,
+                                        start: p.start,
+                                        end: p.end,
+                                    })
+                                    .collect(),
                             )
                         })
-                })
-                .collect(),
+                        .collect())
+                }
+            },
+            VectorSource::Store(store) => docs.iter().map(|d| stored(store, d)).collect(),
         }
+    }
+}
+
+/// A document's vectors in a store: its row, or in a passage store its rows `ID#0, ID#1, ...`.
+fn stored(store: &Store, d: &Doc) -> Result<DocVectors> {
+    let missing = || {
+        Error::store(
+            store.path(),
+            format!("no vector for document `{}` (corpus line {})", d.id, d.line),
+        )
+    };
+    let Some(map) = store.passages() else {
+        let i = store.index_of(&d.id).ok_or_else(missing)?;
+        return Ok(DocVectors::One(store.vector(i).to_vec()));
+    };
+    let passages: Vec<PassageVector> = (0..)
+        .map_while(|i| store.index_of(&passage_id(&d.id, i)))
+        .map(|row| PassageVector {
+            vector: store.vector(row).to_vec(),
+            start: map.offsets[row][0],
+            end: map.offsets[row][1],
+        })
+        .collect();
+    match passages.is_empty() {
+        true => Err(missing()),
+        false => Ok(DocVectors::Passages(passages)),
     }
 }

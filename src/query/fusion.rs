@@ -37,7 +37,8 @@ pub fn rrf(lists: &[Vec<Hit>], k: f32, top: usize) -> Vec<Hit> {
             Hit::new(id, score as f32)
         })
         .collect();
-    finish(hits, top)
+    let legs: Vec<&[Hit]> = lists.iter().map(Vec::as_slice).collect();
+    finish(hits, top, &legs)
 }
 
 /// Linear fusion: each leg min-max normalized to [0, 1] (a leg whose scores are all equal maps
@@ -55,7 +56,7 @@ pub fn linear(bm25: &[Hit], knn: &[Hit], alpha: f32, top: usize) -> Vec<Hit> {
         .into_iter()
         .map(|(id, [b, v])| Hit::new(id, (1.0 - alpha) * b + alpha * v))
         .collect();
-    finish(hits, top)
+    finish(hits, top, &[bm25, knn])
 }
 
 /// Min-max normalized scores of one leg, first occurrence of each id.
@@ -81,9 +82,19 @@ fn normalized(hits: &[Hit]) -> Vec<(&str, f32)> {
         .collect()
 }
 
-fn finish(mut hits: Vec<Hit>, top: usize) -> Vec<Hit> {
+/// Sorted, cut to `top`, and each fused document keeps the matched passage a leg named (the kNN
+/// leg over passages), so a hybrid answer shows it too.
+fn finish(mut hits: Vec<Hit>, top: usize, legs: &[&[Hit]]) -> Vec<Hit> {
     hits.sort_by(hit_order);
     hits.truncate(top);
+    let passages: HashMap<&str, crate::hit::PassageRef> = legs
+        .iter()
+        .flat_map(|l| l.iter().rev())
+        .filter_map(|h| Some((h.doc_id.as_str(), h.passage?)))
+        .collect();
+    for h in &mut hits {
+        h.passage = passages.get(h.doc_id.as_str()).copied();
+    }
     hits
 }
 
