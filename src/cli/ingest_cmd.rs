@@ -307,6 +307,14 @@ fn print_summary(s: &Summary, engine: &str) {
             s.resumed_from
         );
     }
+    if s.truncated > 0 && s.passages == 0 {
+        eprintln!(
+            "{} of {} documents were longer than the model's max_seq_length and embedded only up \
+             to it; --chunk-tokens 256 --chunk-overlap 64 embeds all of their text (README: \
+             Chunking)",
+            s.truncated, s.read
+        );
+    }
     if s.passages > 0 {
         eprintln!(
             "{} passages embedded ({:.2} per document), searched as their documents",

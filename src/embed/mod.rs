@@ -70,6 +70,8 @@ pub struct Embedder {
     opts: EmbedOptions,
     /// Hashing the model file takes a while; done once, on first use.
     fingerprint: std::sync::OnceLock<ModelFingerprint>,
+    /// Texts embedded so far that were longer than max_seq_length (their tail was cut off).
+    truncated: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Embedder {
@@ -139,6 +141,7 @@ impl Embedder {
             dims: declared_dims.unwrap_or(0),
             opts,
             fingerprint: std::sync::OnceLock::new(),
+            truncated: Default::default(),
         };
         if embedder.dims == 0 {
             // The graph does not declare its width: find it by embedding one text.
@@ -237,6 +240,12 @@ impl Embedder {
             .collect())
     }
 
+    /// How many of the texts this embedder embedded were longer than the model's max_seq_length,
+    /// so that their tail was not embedded (the tokenizer's overflow).
+    pub fn truncated_texts(&self) -> u64 {
+        self.truncated.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Token counts of the texts as they are, untruncated (special tokens included).
     pub fn count_tokens(&self, texts: &[&str]) -> Result<Vec<usize>> {
         Ok(self
@@ -282,6 +291,12 @@ impl Embedder {
             });
             for (w, encodings) in rx.into_iter().enumerate() {
                 let encodings = encodings?;
+                let cut = encodings
+                    .iter()
+                    .filter(|e| !e.get_overflowing().is_empty())
+                    .count();
+                self.truncated
+                    .fetch_add(cut as u64, std::sync::atomic::Ordering::Relaxed);
                 let lengths: Vec<usize> = encodings.iter().map(|e| e.get_ids().len()).collect();
                 for batch in
                     batch::plan_batches(&lengths, self.opts.token_budget, self.opts.max_batch)

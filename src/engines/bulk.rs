@@ -408,4 +408,47 @@ mod tests {
         );
         assert!(parse_bulk_response(&body, 4).is_err());
     }
+
+    #[test]
+    fn passages_are_written_nested_with_their_offsets() {
+        let schema = Schema::default().with_passages(true);
+        let mut doc = BulkDoc {
+            id: "d1".into(),
+            title: "T".into(),
+            text: "héllo world".into(),
+            metadata: Default::default(),
+            vector: DocVectors::Passages(vec![
+                PassageVector {
+                    vector: vec![0.5, 1.0],
+                    start: 0,
+                    end: 5,
+                },
+                PassageVector {
+                    vector: vec![1.0, 0.0],
+                    start: 3,
+                    end: 11,
+                },
+            ]),
+        };
+        let source = |d: &BulkDoc| -> Value {
+            let nd = String::from_utf8(d.to_ndjson("i", &schema)).unwrap();
+            serde_json::from_str(nd.lines().nth(1).unwrap()).unwrap()
+        };
+        let s = source(&doc);
+        assert_eq!(
+            s["passages"],
+            json!([
+                {"embedding": [0.5, 1.0], "start": 0, "end": 5},
+                {"embedding": [1.0, 0.0], "start": 3, "end": 11}
+            ])
+        );
+        assert!(s.get("embedding").is_none());
+        assert_eq!(s["text"], "héllo world");
+        // One vector under a passages schema: one passage over the whole text (in characters).
+        doc.vector = vec![0.25, 0.75].into();
+        assert_eq!(
+            source(&doc)["passages"],
+            json!([{"embedding": [0.25, 0.75], "start": 0, "end": 11}])
+        );
+    }
 }

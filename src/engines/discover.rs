@@ -501,4 +501,48 @@ mod tests {
             .unwrap_err();
         assert!(e.contains("`a` and `b`"), "{e}");
     }
+
+    #[test]
+    fn passages_are_a_nested_field_that_discovery_finds_again() {
+        use crate::engines::{IndexSpec, opensearch};
+        let schema = Schema::default().with_passages(true);
+        assert_eq!(
+            (schema.vector.as_str(), schema.vector_leaf()),
+            ("passages.embedding", "embedding")
+        );
+        assert_eq!(schema.clone().with_passages(false).vector, "embedding");
+        let mut spec = IndexSpec::new("x", 4);
+        spec.schema = schema;
+        let body = opensearch::create_index_body(&spec);
+        let mapping = &body["mappings"];
+        let nested = &mapping["properties"]["passages"];
+        assert_eq!(nested["type"], "nested");
+        assert_eq!(nested["properties"]["embedding"]["dimension"], 4);
+        assert_eq!(nested["properties"]["start"]["type"], "integer");
+        let found = discover_vectors(mapping);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].path.as_str(), found[0].nested.as_deref()),
+            ("passages.embedding", Some("passages"))
+        );
+        // Read back without flags: the recorded schema, the nested path from the mapping.
+        let layout = SchemaRequest::default()
+            .resolve(EngineKind::OpenSearch, &[("x".into(), mapping.clone())])
+            .unwrap();
+        assert_eq!(layout.schema.passages.as_deref(), Some("passages"));
+        assert_eq!(layout.schema.vector, "passages.embedding");
+        // A nested vector in someone else's index is found as nested too.
+        let other = json!({"properties": {"chunks": {"type": "nested", "properties": {
+            "vec": {"type": "dense_vector", "dims": 3}}}}});
+        let layout = SchemaRequest::default()
+            .resolve(EngineKind::Elasticsearch, &[("y".into(), other)])
+            .unwrap();
+        assert_eq!(
+            (
+                layout.schema.vector.as_str(),
+                layout.schema.passages.as_deref()
+            ),
+            ("chunks.vec", Some("chunks"))
+        );
+    }
 }

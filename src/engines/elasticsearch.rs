@@ -108,4 +108,22 @@ mod tests {
         }
         assert!((score_to_similarity(1.0 / (1.0 + 0.25), Similarity::L2) + 0.25).abs() < 1e-6);
     }
+
+    #[test]
+    fn knn_over_passages_asks_for_the_best_passage() {
+        let p = KnnParams {
+            k: 10,
+            candidates: 100,
+        };
+        let schema = Schema::default().with_passages(true);
+        let body = knn_body(&[1.0, 0.0], &p, &[], &schema);
+        assert_eq!(body["knn"]["field"], "passages.embedding");
+        assert_eq!(body["knn"]["inner_hits"]["size"], 1);
+        assert_eq!(
+            body["knn"]["inner_hits"]["_source"],
+            json!(["passages.start", "passages.end"])
+        );
+        let flat = knn_body(&[1.0, 0.0], &p, &[], &Schema::default());
+        assert!(flat["knn"].get("inner_hits").is_none());
+    }
 }

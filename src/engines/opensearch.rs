@@ -182,4 +182,39 @@ mod tests {
         let l2 = score_to_similarity(1.0 / (1.0 + 0.25), Similarity::L2, KnnEngine::Lucene);
         assert!((l2 + 0.25).abs() < 1e-6);
     }
+
+    #[test]
+    fn knn_over_passages_is_a_nested_max_query_naming_the_best_passage() {
+        let schema = Schema::default().with_passages(true);
+        let p = KnnParams {
+            k: 10,
+            candidates: 100,
+        };
+        let filter = [TermFilter {
+            field: "doc_id".into(),
+            value: "d1".into(),
+        }];
+        let at = |v| knn_body_for(v, &[1.0, 0.0], &p, &filter, &schema);
+        let body = at(Some(Version(3, 5, 0)));
+        let nested = &body["query"]["nested"];
+        assert_eq!(nested["path"], "passages");
+        assert_eq!(nested["score_mode"], "max");
+        let knn = &nested["query"]["knn"]["passages.embedding"];
+        assert_eq!(knn["k"], 10);
+        assert_eq!(knn["expand_nested_docs"], true);
+        assert_eq!(knn["method_parameters"]["ef_search"], 100);
+        assert!(
+            knn["filter"].is_object(),
+            "the filter stays inside knn: a pre-filter"
+        );
+        assert_eq!(nested["inner_hits"]["size"], 1);
+        // Before 2.19 there is no expand_nested_docs, before 2.16 no method_parameters.
+        let old = at(Some(Version(2, 18, 0)));
+        let knn = &old["query"]["nested"]["query"]["knn"]["passages.embedding"];
+        assert!(knn.get("expand_nested_docs").is_none());
+        assert!(knn.get("method_parameters").is_some());
+        let older = at(Some(Version(2, 11, 0)));
+        let knn = &older["query"]["nested"]["query"]["knn"]["passages.embedding"];
+        assert!(knn.get("method_parameters").is_none());
+    }
 }

@@ -385,4 +385,40 @@ mod tests {
             "{diffs:?}"
         );
     }
+
+    #[test]
+    fn other_chunking_is_a_difference() {
+        use crate::corpus::chunk::ChunkOptions;
+        let mut spec = IndexSpec::new("x", 4);
+        spec.chunking = Some(ChunkOptions {
+            tokens: 128,
+            overlap: 32,
+        });
+        spec.schema = spec.schema.clone().with_passages(true);
+        let mapping = crate::engines::opensearch::create_index_body(&spec)["mappings"].clone();
+        assert!(
+            spec.differences(&mapping).is_empty(),
+            "{:?}",
+            spec.differences(&mapping)
+        );
+        let mut other = spec.clone();
+        other.chunking = Some(ChunkOptions {
+            tokens: 256,
+            overlap: 64,
+        });
+        let d = other.differences(&mapping);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(
+            d[0].contains("passages of 128 tokens overlapping by 32"),
+            "{d:?}"
+        );
+        let mut none = spec.clone();
+        none.chunking = None;
+        none.schema = none.schema.clone().with_passages(false);
+        let d = none.differences(&mapping);
+        assert!(
+            d.iter().any(|x| x.contains("one vector per document")),
+            "{d:?}"
+        );
+    }
 }

@@ -150,6 +150,10 @@ pub async fn run(
         skip: resumed_from,
     };
     let (read_rx, reader) = spawn_reader(docs.open()?, reader_cfg)?;
+    let model = match &vectors {
+        VectorSource::Model(e) => Some((std::sync::Arc::clone(e), e.truncated_texts())),
+        VectorSource::Store(_) => None,
+    };
     let store = opts.store.clone().map(|path| StoreOutput {
         path,
         dims: opts.spec.dims,
@@ -208,6 +212,9 @@ pub async fn run(
         acks.summary.count_after = Some(engine.count(&opts.spec.name).await?);
     }
     acks.summary.embed_secs = embed_done.busy_secs;
+    if let Some((e, before)) = model {
+        acks.summary.truncated = e.truncated_texts() - before;
+    }
     acks.summary.store = store.map(|s| s.path);
     let mut summary = acks.finish()?;
     summary.wall_secs = started.elapsed().as_secs_f64();

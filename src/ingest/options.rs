@@ -129,6 +129,9 @@ pub struct Summary {
     pub read: u64,
     /// With chunking: the passages of the documents read (each its own vector).
     pub passages: u64,
+    /// Texts embedded in this run that were longer than the model's max_seq_length and cut
+    /// (without chunking: documents; with it: passages, 0 unless a title alone is too long).
+    pub truncated: u64,
     pub indexed: u64,
     /// Bad records (reported with file:line).
     pub skipped: u64,

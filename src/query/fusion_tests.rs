@@ -129,3 +129,23 @@ proptest! {
         prop_assert!(out.iter().any(|h| h.doc_id == "star"));
     }
 }
+
+#[test]
+fn fused_documents_keep_the_passage_the_knn_leg_named() {
+    let bm25 = hits(&[("x", 9.0), ("y", 5.0)]);
+    let mut knn = hits(&[("y", 0.9), ("z", 0.8)]);
+    let p = crate::hit::PassageRef {
+        index: 2,
+        start: 10,
+        end: 40,
+    };
+    knn[0].passage = Some(p);
+    for fused in [
+        rrf(&[bm25.clone(), knn.clone()], 60.0, 10),
+        linear(&bm25, &knn, 0.5, 10),
+    ] {
+        let by_id = |id: &str| fused.iter().find(|h| h.doc_id == id).unwrap().passage;
+        assert_eq!(by_id("y"), Some(p));
+        assert_eq!((by_id("x"), by_id("z")), (None, None));
+    }
+}

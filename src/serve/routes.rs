@@ -156,12 +156,16 @@ async fn search(s: &ServeState, pairs: Vec<(String, String)>) -> Result<Json<Val
         .enumerate()
         .map(|(i, h)| {
             let src = sources.get(i).unwrap_or(&Value::Null);
-            json!({
+            let mut hit = json!({
                 "id": h.doc_id,
                 "score": h.score,
                 "title": src.get("title").cloned().unwrap_or(Value::Null),
                 "text": src.get("text").cloned().unwrap_or(Value::Null),
-            })
+            });
+            if let Some(p) = &h.passage {
+                hit["passage"] = json!(p);
+            }
+            hit
         })
         .collect();
     Ok(Json(json!({
