@@ -249,14 +249,21 @@ fn demo_corpus() -> PathBuf {
 
 /// `--from-index` re-embeds what a live index holds: the new version has the same ids, and its
 /// vectors equal those of an ingest of the corpus file with the same model (the texts read back
-/// are the texts that were written), in each schema.
+/// are the texts that were written), in each schema; a chunked index is re-embedded into
+/// passages cut the same way, without flags.
 async fn from_index_re_embeds_the_same_documents(engine: &Engine, info: &EngineInfo) {
     let url = support::engine_url(info.kind);
-    for schema in ["sembridge", "haystack"] {
+    let chunked = ["--chunk-tokens", "128", "--chunk-overlap", "32"];
+    for (schema, chunk) in [
+        ("sembridge", &[][..]),
+        ("haystack", &[][..]),
+        ("sembridge", &chunked[..]),
+    ] {
         let dir = tempfile::tempdir().unwrap();
         let source = unique_index(&format!("src-{schema}"));
         let direct = dir.path().join("direct.sbv");
-        let (code, out, err) = run_cli(&[
+        let corpus = demo_corpus();
+        let mut args = vec![
             "ingest",
             "--url",
             &url,
@@ -266,10 +273,12 @@ async fn from_index_re_embeds_the_same_documents(engine: &Engine, info: &EngineI
             "--schema",
             schema,
             "--corpus",
-            demo_corpus().to_str().unwrap(),
+            corpus.to_str().unwrap(),
             "--store",
             direct.to_str().unwrap(),
-        ]);
+        ];
+        args.extend(chunk);
+        let (code, out, err) = run_cli(&args);
         assert_eq!(code, 0, "{out}{err}");
         let alias = unique_index(&format!("re-{schema}"));
         let again = dir.path().join("again.sbv");
@@ -306,6 +315,11 @@ async fn from_index_re_embeds_the_same_documents(engine: &Engine, info: &EngineI
             engine.all_ids(&version[0]).await.unwrap(),
             engine.all_ids(&source).await.unwrap()
         );
+        assert_eq!(
+            engine.recorded_chunking(&version[0]).await.unwrap(),
+            engine.recorded_chunking(&source).await.unwrap(),
+        );
+        assert_eq!(a.passages().is_some(), !chunk.is_empty());
         engine.delete_index(&version[0]).await.unwrap();
         engine.delete_index(&source).await.unwrap();
     }

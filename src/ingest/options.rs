@@ -130,7 +130,8 @@ pub struct Summary {
     /// With chunking: the passages of the documents read (each its own vector).
     pub passages: u64,
     /// Texts embedded in this run that were longer than the model's max_seq_length and cut
-    /// (without chunking: documents; with it: passages, 0 unless a title alone is too long).
+    /// (without chunking: documents; with it: passages whose window, cut inside a word,
+    /// re-tokenized a token or two longer).
     pub truncated: u64,
     pub indexed: u64,
     /// Bad records (reported with file:line).
