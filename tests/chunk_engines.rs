@@ -81,6 +81,10 @@ async fn chunked_scifact(engine: &Engine, info: &EngineInfo) {
     let qrels = read_qrels(&support::dataset("scifact/qrels/test.tsv")).unwrap();
     let mut query = QueryParams::new(&index);
     query.schema = Arc::new(layout.schema.clone());
+    // 200 candidates, not the default 100: HNSW graphs differ from build to build, and at 100
+    // OpenSearch's nested kNN measured 0.6510-0.6553 over three builds (docs/chunk-layouts.md),
+    // the worst at the 0.005 bar itself.
+    query.candidates = 200;
     let cfg = EvalConfig {
         query,
         depth: 100,
@@ -142,13 +146,22 @@ async fn chunked_scifact(engine: &Engine, info: &EngineInfo) {
             (100, 100),
             "100 documents, not 100 passages"
         );
+        // The passage named is the document's best (or one scoring within 1e-3 of it: two
+        // overlapping windows can score alike), with its offsets.
         let top = &hits[0];
         let best = exact.iter().find(|h| h.doc_id == top.doc_id).unwrap();
-        assert_eq!(
-            top.passage, best.passage,
-            "the best passage of {}",
-            top.doc_id
+        let named = top.passage.expect("inner_hits name the passage");
+        let row = store
+            .index_of(&format!("{}#{}", top.doc_id, named.index))
+            .unwrap();
+        let cos: f32 = store.vector(row).iter().zip(v).map(|(a, b)| a * b).sum();
+        assert!(
+            (cos - best.score).abs() < 1e-3,
+            "{named:?}: {cos} vs best {:?}",
+            best.passage
         );
+        let offsets = store.passages().unwrap().offsets[row];
+        assert_eq!([named.start, named.end], offsets, "the passage's offsets");
         assert!(
             (top.score - best.score).abs() < 2e-3,
             "{} vs exact {}",
@@ -278,6 +291,21 @@ async fn no_stale_passages(engine: &Engine, info: &EngineInfo) {
         err.contains("--chunk-tokens") && err.contains("passages of 128"),
         "{err}"
     );
+    // --no-chunking turns it off: with --recreate, one vector per document again.
+    let (code, _, err) = ingest(
+        &info.url,
+        &index,
+        &corpus,
+        dir.path(),
+        &["--model", &model, "--no-chunking", "--recreate"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let layout = engine.layout(&index, &Default::default()).await.unwrap();
+    assert_eq!(
+        (layout.schema.passages, layout.schema.vector.as_str()),
+        (None, "embedding")
+    );
+    assert_eq!(engine.recorded_chunking(&index).await.unwrap(), None);
     engine.delete_index(&index).await.unwrap();
 }
 crate::both_engines!(no_stale_passages);

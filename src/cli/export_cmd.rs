@@ -88,14 +88,12 @@ pub async fn run(a: ExportArgs) -> anyhow::Result<u8> {
                     let passages = get_path(&source, p).and_then(Value::as_array);
                     let mut any = false;
                     for (i, passage) in passages.into_iter().flatten().enumerate() {
-                        let at = |k: &str| passage.get(k).and_then(Value::as_u64);
-                        if let (Some(v), Some(start), Some(end)) = (
-                            vector_of(passage, schema.vector_leaf(), vector.dims),
-                            at("start"),
-                            at("end"),
-                        ) {
+                        // Offsets as sembridge writes them; [0, 0] (unknown) in others'
+                        // nested layouts.
+                        let at = |k: &str| passage.get(k).and_then(Value::as_u64).unwrap_or(0);
+                        if let Some(v) = vector_of(passage, schema.vector_leaf(), vector.dims) {
                             writer.push(&passage_id(&id, i), &v)?;
-                            offsets.push([start as usize, end as usize]);
+                            offsets.push([at("start") as usize, at("end") as usize]);
                             any = true;
                         }
                     }
@@ -123,13 +121,15 @@ pub async fn run(a: ExportArgs) -> anyhow::Result<u8> {
         })
         .await?;
     if schema.passages.is_some() {
-        let chunking = engine.recorded_chunking(&a.index).await?;
+        // The cut, when sembridge recorded it (`ingest --vectors-from` needs it); else only
+        // the count, so the store still searches as passages.
+        let mut chunking = match engine.recorded_chunking(&a.index).await? {
+            Some(c) => json!({"tokens": c.tokens, "overlap": c.overlap}),
+            None => json!({}),
+        };
+        chunking["documents"] = json!(out.written);
         let meta = writer.meta_mut();
-        meta["chunking"] = json!({
-            "tokens": chunking.map(|c| c.tokens),
-            "overlap": chunking.map(|c| c.overlap),
-            "documents": out.written,
-        });
+        meta["chunking"] = chunking;
         meta["passages"] = json!(offsets);
     }
     let summary = crate::blocking::run("finishing the store", move || writer.finish()).await?;

@@ -124,6 +124,11 @@ pub struct IngestArgs {
     pub embed_chunk: usize,
     #[command(flatten)]
     pub chunking: ChunkArgs,
+    /// One vector per document (truncated at the model's max_seq_length), also where the index
+    /// records chunking (a re-run without flags cuts as recorded); with --recreate or a new
+    /// --alias version, it turns chunking off.
+    #[arg(long, conflicts_with = "chunk_tokens")]
+    pub no_chunking: bool,
     /// Give up after this many seconds without any document accepted (engine down, throttling).
     #[arg(long, default_value_t = RetryPolicy::default().give_up_after.as_secs())]
     pub retry_for: u64,
@@ -162,7 +167,7 @@ pub struct IngestArgs {
 }
 
 pub async fn run(a: IngestArgs) -> anyhow::Result<u8> {
-    let chunk_flags = a.chunking.clone();
+    let (chunk_flags, no_chunking) = (a.chunking.clone(), a.no_chunking);
     let plan = a.plan()?;
     // Load the model (or store) before touching the cluster: a bad model folder fails fast.
     let vectors = match &plan.vectors {
@@ -184,30 +189,56 @@ pub async fn run(a: IngestArgs) -> anyhow::Result<u8> {
         }
         None => (plan.docs, None),
     };
-    // Flags or a preset say what to write; without them an existing index (or the alias' current
-    // version) keeps the layout it recorded, so a re-run writes what the first run wrote; a
-    // re-embedding keeps the source's.
+    // --alias: the version this job writes (with --resume, the one its checkpoint names).
+    let version = match &plan.alias {
+        Some(ap) => {
+            Some(super::ingest_swap::version_to_write(&ap.alias, &vectors, &docs, &options).await?)
+        }
+        None => None,
+    };
+    // Flags or a preset say what to write; without them an existing index (a resumed version,
+    // or the alias' current one) keeps the layout it recorded, so a re-run writes what the
+    // first run wrote; a re-embedding keeps the source's.
+    let written = match &version {
+        Some(v) if engine.index_exists(v).await? => v.clone(),
+        _ => options.spec.name.clone(),
+    };
     let recorded = match plan.schema == Default::default() {
-        true => match engine.recorded_schema(&options.spec.name).await? {
+        true => match engine.recorded_schema(&written).await? {
             Some(s) => Some(s),
             None => source_schema,
         },
         false => None,
     };
-    // Chunking likewise: the flags, else the store's, else what the index (or the alias' current
-    // version), else the source index, was written with.
+    // Chunking likewise: the flags (--no-chunking: none), else the store's, else what the
+    // index, else the source index, was written with.
     if chunk_flags.chunk_tokens.is_none()
+        && !no_chunking
         && let VectorSource::Model(embedder) = &vectors
     {
-        let mut recorded = engine.recorded_chunking(&options.spec.name).await?;
+        let mut recorded = engine.recorded_chunking(&written).await?;
+        let mut from = written.clone();
         if let (None, Some(src)) = (recorded, &plan.from_index) {
             recorded = engine.recorded_chunking(src).await?;
+            from = src.clone();
         }
         if let Some(c) = recorded {
             let max = embedder.config().max_seq_length;
-            chunking = Some(ChunkArgs::from(c).options(max)?.unwrap_or(c));
+            chunking = Some(
+                ChunkOptions::new(c.tokens, c.overlap, max).map_err(|(_, m)| {
+                    Error::config(
+                        "--chunk-tokens",
+                        format!(
+                            "`{from}` was cut into passages of {} tokens, which this model \
+                             cannot take ({m}): pass --chunk-tokens, or --no-chunking",
+                            c.tokens
+                        ),
+                    )
+                })?,
+            );
             eprintln!(
-                "cutting documents into passages of {} tokens overlapping by {}, as the index was written",
+                "cutting documents into passages of {} tokens overlapping by {}, as `{from}` \
+                 was written (--no-chunking: one vector per document)",
                 c.tokens, c.overlap
             );
         }
@@ -217,13 +248,9 @@ pub async fn run(a: IngestArgs) -> anyhow::Result<u8> {
         .with_passages(chunking.is_some());
     options.spec.schema.scores = options.spec.knn_engine;
     options.spec.chunking = chunking;
-    if let Some(ap) = &plan.alias {
-        options.spec.name =
-            super::ingest_swap::version_to_write(&ap.alias, &vectors, &docs, &options).await?;
-        eprintln!(
-            "writing version `{}` of alias `{}`",
-            options.spec.name, ap.alias
-        );
+    if let (Some(ap), Some(v)) = (&plan.alias, &version) {
+        options.spec.name = v.clone();
+        eprintln!("writing version `{v}` of alias `{}`", ap.alias);
     }
     let version = options.spec.name.clone();
     let checkpoint = options.checkpoint.clone();
@@ -271,9 +298,27 @@ fn chunking_asked(
     match vectors {
         VectorSource::Model(e) => flags.options(e.config().max_seq_length),
         VectorSource::Store(store) => {
-            let cut: Option<ChunkOptions> = store
-                .passages()
-                .and_then(|_| serde_json::from_value(store.meta().get("chunking")?.clone()).ok());
+            let cut: Option<ChunkOptions> = match store.passages() {
+                None => None,
+                Some(_) => Some(
+                    store
+                        .meta()
+                        .get("chunking")
+                        .and_then(|c| serde_json::from_value(c.clone()).ok())
+                        .ok_or_else(|| {
+                            Error::config(
+                                "--vectors-from",
+                                format!(
+                                    "{} holds passages but does not record how they were cut \
+                                     (meta `chunking` without tokens and overlap, as an export \
+                                     of an index sembridge did not write has): embed the corpus \
+                                     with --chunk-tokens instead",
+                                    store.path().display()
+                                ),
+                            )
+                        })?,
+                ),
+            };
             let asked = flags
                 .chunk_tokens
                 .map(|tokens| (tokens, flags.chunk_overlap));

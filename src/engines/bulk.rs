@@ -122,10 +122,11 @@ impl serde::Serialize for Source<'_> {
         match (&schema.passages, &d.vector) {
             (None, DocVectors::One(v)) => map.serialize_entry(&schema.vector, v)?,
             (Some(path), vectors) => {
-                map.serialize_entry(path, &Passages(vectors, schema.vector_leaf(), &d.text))?
+                let at = text_offsets(d, schema);
+                map.serialize_entry(path, &Passages(vectors, schema.vector_leaf(), at))?
             }
-            // One vector per document asked, passages given: the first (not reached: ingest
-            // cuts passages only for a schema with them).
+            // One vector per document asked, passages given: the first. Library callers only:
+            // ingest refuses passages for a schema without them (`ingest::check_job`).
             (None, DocVectors::Passages(ps)) => map.serialize_entry(
                 &schema.vector,
                 ps.first().map(|p| p.vector.as_slice()).unwrap_or_default(),
@@ -154,18 +155,56 @@ impl serde::Serialize for Source<'_> {
 
 /// The nested passages `[{VECTOR, start, end}, ...]`; a single vector is one passage over the
 /// whole text.
-struct Passages<'a>(&'a DocVectors, &'a str, &'a str);
+struct Passages<'a>(&'a DocVectors, &'a str, TextOffsets);
 
 impl serde::Serialize for Passages<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
-        let whole = [0, self.2.chars().count()];
+        let at = self.2;
         let mut seq = s.serialize_seq(Some(self.0.len()))?;
         for (vector, offsets) in self.0.iter() {
-            let [start, end] = offsets.unwrap_or(whole);
-            seq.serialize_element(&Passage(vector, self.1, start, end))?;
+            let [start, end] = offsets.unwrap_or([0, at.text_len]);
+            seq.serialize_element(&Passage(vector, self.1, at.map(start), at.map(end)))?;
         }
         seq.end()
+    }
+}
+
+/// Where the corpus text lies in the text field as stored: passages' offsets are cut on the
+/// corpus text, and a schema without a title field stores `title + " " + text` (trimmed), so
+/// they move by the title's length (and back by trimmed leading whitespace).
+#[derive(Clone, Copy)]
+struct TextOffsets {
+    shift: isize,
+    text_len: usize,
+    stored_len: usize,
+}
+
+impl TextOffsets {
+    fn map(self, at: usize) -> usize {
+        (at as isize + self.shift).clamp(0, self.stored_len as isize) as usize
+    }
+}
+
+fn text_offsets(d: &BulkDoc, schema: &Schema) -> TextOffsets {
+    let text_len = d.text.chars().count();
+    if schema.title.is_some() {
+        return TextOffsets {
+            shift: 0,
+            text_len,
+            stored_len: text_len,
+        };
+    }
+    let joined = match d.title.is_empty() {
+        true => d.text.clone(),
+        false => format!("{} {}", d.title, d.text),
+    };
+    let trimmed = joined.chars().take_while(|c| c.is_whitespace()).count() as isize;
+    let before = (joined.chars().count() - text_len) as isize;
+    TextOffsets {
+        shift: before - trimmed,
+        text_len,
+        stored_len: crate::corpus::embed_text(&d.title, &d.text).chars().count(),
     }
 }
 
@@ -288,167 +327,5 @@ pub fn truncate(s: &str, max: usize) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ndjson_has_action_and_source_lines() {
-        let doc = BulkDoc {
-            id: "d1".into(),
-            title: "T".into(),
-            text: "x".into(),
-            metadata: Default::default(),
-            vector: vec![0.5, 1.0].into(),
-        };
-        let text = String::from_utf8(doc.to_ndjson("idx", &Schema::default())).unwrap();
-        let lines: Vec<Value> = text
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
-        assert_eq!(lines[0]["index"]["_id"], "d1");
-        assert_eq!(lines[0]["index"]["_index"], "idx");
-        assert_eq!(lines[1]["embedding"][1], 1.0);
-        assert!(text.ends_with('\n'));
-        let fields: Vec<&str> = lines[1]
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
-        assert_eq!(
-            fields,
-            ["doc_id", "embedding", "text", "title"],
-            "no metadata key when there is none"
-        );
-        // Serverless: no `_id` in the action; the source (with doc_id) is the same line.
-        let auto = String::from_utf8(doc.to_ndjson_without_id("idx", &Schema::default())).unwrap();
-        let (action, source) = auto.trim_end().split_once('\n').unwrap();
-        assert_eq!(action, r#"{"index":{"_index":"idx"}}"#);
-        assert_eq!(source, text.lines().nth(1).unwrap());
-    }
-
-    fn source_of(doc: &BulkDoc, schema: &Schema) -> Value {
-        let text = String::from_utf8(doc.to_ndjson("i", schema)).unwrap();
-        serde_json::from_str(text.lines().nth(1).unwrap()).unwrap()
-    }
-
-    #[test]
-    fn each_preset_writes_its_layout() {
-        use crate::engines::EngineKind;
-        use crate::engines::schema::SchemaPreset;
-        let mut metadata = serde_json::Map::new();
-        metadata.insert("lang".into(), json!("en"));
-        let doc = BulkDoc {
-            id: "d1".into(),
-            title: "Title".into(),
-            text: "body".into(),
-            metadata,
-            vector: vec![1.0].into(),
-        };
-        let lc = Schema::preset(SchemaPreset::Langchain, EngineKind::OpenSearch);
-        assert_eq!(
-            source_of(&doc, &lc),
-            json!({"text": "Title body", "vector_field": [1.0], "metadata": {"title": "Title", "lang": "en"}})
-        );
-        let hs = Schema::preset(SchemaPreset::Haystack, EngineKind::Elasticsearch);
-        assert_eq!(
-            source_of(&doc, &hs),
-            json!({"id": "d1", "content": "Title body", "embedding": [1.0], "title": "Title", "lang": "en"})
-        );
-        let untitled = BulkDoc {
-            title: String::new(),
-            metadata: Default::default(),
-            ..doc
-        };
-        assert_eq!(
-            source_of(&untitled, &lc),
-            json!({"text": "body", "vector_field": [1.0]})
-        );
-    }
-
-    #[test]
-    fn vectors_are_written_as_f32_and_read_back_exactly() {
-        let vector: Vec<f32> = vec![0.1, -0.123_456_78, 1e-7, 3.402_823_5e38];
-        let mut metadata = serde_json::Map::new();
-        metadata.insert("lang".into(), json!("en"));
-        let doc = BulkDoc {
-            id: "d".into(),
-            title: String::new(),
-            text: String::new(),
-            metadata,
-            vector: vector.clone().into(),
-        };
-        let text = String::from_utf8(doc.to_ndjson("i", &Schema::default())).unwrap();
-        assert!(text.contains("[0.1,"), "shortest f32 digits: {text}");
-        let source: Value = serde_json::from_str(text.lines().nth(1).unwrap()).unwrap();
-        let back: Vec<f32> = source["embedding"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_f64().unwrap() as f32)
-            .collect();
-        assert_eq!(back, vector, "the same floats after a round trip");
-        assert_eq!(source["metadata"]["lang"], "en");
-    }
-
-    #[test]
-    fn items_sorted_into_done_transient_permanent() {
-        let body = json!({"errors": true, "items": [
-            {"index": {"_id": "a", "status": 201}},
-            {"index": {"_id": "b", "status": 429, "error": {"type": "es_rejected_execution_exception", "reason": "queue full"}}},
-            {"index": {"_id": "c", "status": 400, "error": {"type": "document_parsing_exception", "reason": "failed to parse field [metadata.year]", "caused_by": {"type": "number_format_exception", "reason": "For input string: \"abc\""}}}}
-        ]});
-        let out = parse_bulk_response(&body, 3).unwrap();
-        assert_eq!(out[0], ItemOutcome::Done);
-        assert!(
-            matches!(&out[1], ItemOutcome::Transient { status: 429, reason } if reason.contains("queue full"))
-        );
-        assert!(
-            matches!(&out[2], ItemOutcome::Permanent { status: 400, reason } if reason.contains("metadata.year") && reason.contains("number_format_exception"))
-        );
-        assert!(parse_bulk_response(&body, 4).is_err());
-    }
-
-    #[test]
-    fn passages_are_written_nested_with_their_offsets() {
-        let schema = Schema::default().with_passages(true);
-        let mut doc = BulkDoc {
-            id: "d1".into(),
-            title: "T".into(),
-            text: "héllo world".into(),
-            metadata: Default::default(),
-            vector: DocVectors::Passages(vec![
-                PassageVector {
-                    vector: vec![0.5, 1.0],
-                    start: 0,
-                    end: 5,
-                },
-                PassageVector {
-                    vector: vec![1.0, 0.0],
-                    start: 3,
-                    end: 11,
-                },
-            ]),
-        };
-        let source = |d: &BulkDoc| -> Value {
-            let nd = String::from_utf8(d.to_ndjson("i", &schema)).unwrap();
-            serde_json::from_str(nd.lines().nth(1).unwrap()).unwrap()
-        };
-        let s = source(&doc);
-        assert_eq!(
-            s["passages"],
-            json!([
-                {"embedding": [0.5, 1.0], "start": 0, "end": 5},
-                {"embedding": [1.0, 0.0], "start": 3, "end": 11}
-            ])
-        );
-        assert!(s.get("embedding").is_none());
-        assert_eq!(s["text"], "héllo world");
-        // One vector under a passages schema: one passage over the whole text (in characters).
-        doc.vector = vec![0.25, 0.75].into();
-        assert_eq!(
-            source(&doc)["passages"],
-            json!([{"embedding": [0.25, 0.75], "start": 0, "end": 11}])
-        );
-    }
-}
+#[path = "tests/bulk.rs"]
+mod tests;

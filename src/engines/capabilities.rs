@@ -86,6 +86,28 @@ pub fn opensearch_has_expand_nested_docs(v: Version) -> bool {
     v.at_least(2, 19)
 }
 
+/// Whether an engine of `version` searches passages the way chunking needs (k documents, each
+/// scored by its best nested vector, filters on document fields pre-filtering, `inner_hits`):
+/// Elasticsearch 8.11 added kNN over nested `dense_vector` with `inner_hits`; OpenSearch 2.12's
+/// k-NN returns one hit per document for nested fields and applies filters on parent fields
+/// (opensearch-project/k-NN issue 1356). Older engines are refused naming the flag.
+pub fn check_nested_knn(kind: EngineKind, version: Version) -> Result<()> {
+    let since = match kind {
+        EngineKind::Elasticsearch => Version(8, 11, 0),
+        EngineKind::OpenSearch => Version(2, 12, 0),
+    };
+    if version < since {
+        return Err(Error::config(
+            "--chunk-tokens",
+            format!(
+                "passages need {kind} {since} or later (kNN over nested vectors, one hit per \
+                 document) and this cluster runs {version}; ingest without chunking"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Whether an Elasticsearch of `version` has the `dense_vector` index type `es_type`; the error
 /// names the flag and what to use instead.
 pub fn check_index_type(kind: EngineKind, version: Version, es_type: EsIndexType) -> Result<()> {
@@ -276,5 +298,10 @@ mod tests {
         assert!(!opensearch_knn_engines(Version(3, 5, 0)).contains(&"nmslib"));
         assert!(opensearch_has_method_parameters(Version(2, 19, 1)));
         assert!(!opensearch_has_method_parameters(Version(2, 11, 0)));
+        assert!(check_nested_knn(EngineKind::Elasticsearch, Version(8, 19, 21)).is_ok());
+        assert!(check_nested_knn(EngineKind::OpenSearch, Version(2, 12, 0)).is_ok());
+        let old = check_nested_knn(EngineKind::Elasticsearch, Version(8, 10, 4)).unwrap_err();
+        assert!(old.to_string().contains("--chunk-tokens"), "{old}");
+        assert!(check_nested_knn(EngineKind::OpenSearch, Version(2, 11, 1)).is_err());
     }
 }

@@ -298,6 +298,30 @@ fn check_job(
             "Elasticsearch dot_product needs unit vectors and this model does not normalize; use cosine",
         ));
     }
+    if let VectorSource::Store(store) = vectors
+        && store.passages().is_some() != opts.spec.chunking.is_some()
+    {
+        return Err(Error::config(
+            "--vectors-from",
+            format!(
+                "{} holds {}, but the job writes {}",
+                store.path().display(),
+                match store.passages() {
+                    Some(_) => "passages",
+                    None => "one vector per document",
+                },
+                match opts.spec.chunking {
+                    Some(_) => "passages",
+                    None => "one vector per document (--no-chunking?)",
+                }
+            ),
+        ));
+    }
+    if opts.spec.chunking.is_some()
+        && let Some(v) = engine.version()
+    {
+        crate::engines::capabilities::check_nested_knn(engine.kind(), v)?;
+    }
     if opts.resume && engine.serverless() {
         return Err(Error::config(
             "--resume",

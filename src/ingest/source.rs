@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::corpus::chunk::{ChunkOptions, passage_id};
+use crate::corpus::chunk::ChunkOptions;
 use crate::corpus::{CorpusFormat, CorpusReader, Doc, corpus_fingerprint};
 use crate::embed::{Embedder, Role};
 use crate::engines::{DocVectors, PassageVector};
@@ -171,16 +171,17 @@ fn stored(store: &Store, d: &Doc) -> Result<DocVectors> {
         let i = store.index_of(&d.id).ok_or_else(missing)?;
         return Ok(DocVectors::One(store.vector(i).to_vec()));
     };
-    let passages: Vec<PassageVector> = (0..)
-        .map_while(|i| store.index_of(&passage_id(&d.id, i)))
-        .map(|row| PassageVector {
-            vector: store.vector(row).to_vec(),
-            start: map.offsets[row][0],
-            end: map.offsets[row][1],
-        })
-        .collect();
-    match passages.is_empty() {
-        true => Err(missing()),
-        false => Ok(DocVectors::Passages(passages)),
-    }
+    let rows = map.rows_of(&d.id).ok_or_else(missing)?;
+    Ok(DocVectors::Passages(
+        rows.iter()
+            .map(|&row| {
+                let row = row as usize;
+                PassageVector {
+                    vector: store.vector(row).to_vec(),
+                    start: map.offsets[row][0],
+                    end: map.offsets[row][1],
+                }
+            })
+            .collect(),
+    ))
 }

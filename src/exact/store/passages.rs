@@ -18,6 +18,10 @@ pub struct PassageMap {
     pub offsets: Vec<[usize; 2]>,
     /// The most passages any one parent has.
     pub max_per_parent: usize,
+    /// Parent id -> its index in `parents`.
+    by_parent: HashMap<String, u32>,
+    /// For each parent: its rows, in passage order.
+    rows: Vec<Vec<u32>>,
 }
 
 impl PassageMap {
@@ -55,12 +59,31 @@ impl PassageMap {
             parent_of.push(p);
             index.push(i as u32);
         }
+        let mut rows: Vec<Vec<u32>> = counts.iter().map(|&n| Vec::with_capacity(n)).collect();
+        for (row, &p) in parent_of.iter().enumerate() {
+            rows[p as usize].push(row as u32);
+        }
+        for r in &mut rows {
+            r.sort_by_key(|&row| index[row as usize]);
+        }
+        let by_parent = by_name
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
         Ok(Some(PassageMap {
             parents,
             parent_of,
             index,
             offsets,
             max_per_parent: counts.into_iter().max().unwrap_or(1),
+            by_parent,
+            rows,
         }))
+    }
+
+    /// The rows of a parent document's passages, in passage order (`None`: not in the store).
+    pub fn rows_of(&self, parent: &str) -> Option<&[u32]> {
+        let p = *self.by_parent.get(parent)?;
+        Some(&self.rows[p as usize])
     }
 }
