@@ -258,7 +258,7 @@ async fn no_stale_passages(engine: &Engine, info: &EngineInfo) {
     write("Now only one sentence remains.");
     let (code, _, err) = ingest(&info.url, &index, &corpus, dir.path(), &["--model", &model]);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("as the index was written"), "{err}");
+    assert!(err.contains(&format!("as `{index}` was written")), "{err}");
     engine.refresh(&index).await.unwrap();
     let short = exported_passages(&info.url, &index, dir.path(), "grows-short");
     assert_eq!(short, vec!["grows-short#0".to_owned()], "no stale passages");
