@@ -6,18 +6,13 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
-use sembridge::corpus::{read_qrels, read_queries};
+use sembridge::corpus::read_queries;
 use sembridge::engines::{Engine, EngineInfo, KnnParams, Similarity, TermFilter};
-use sembridge::eval::run::{EvalConfig, evaluate};
 use sembridge::exact::{ExactParams, Store};
 use sembridge::query::QueryParams;
 
 use crate::chunking::{ANSWER, QUESTION, filler};
 use crate::support;
-
-fn mode<'a>(r: &'a sembridge::eval::run::EvalReport, m: &str) -> &'a sembridge::eval::ModeReport {
-    r.modes.iter().find(|x| x.mode == m).unwrap()
-}
 
 /// `sembridge ingest --json` with the given vectors/flags; (exit code, summary, stderr).
 fn ingest(
@@ -77,38 +72,19 @@ async fn chunked_scifact(engine: &Engine, info: &EngineInfo) {
         "{layout:?}"
     );
 
-    let queries = read_queries(&support::dataset("scifact/queries.jsonl")).unwrap();
-    let qrels = read_qrels(&support::dataset("scifact/qrels/test.tsv")).unwrap();
     let mut query = QueryParams::new(&index);
     query.schema = Arc::new(layout.schema.clone());
     // 200 candidates, not the default 100: HNSW graphs differ from build to build, and at 100
     // OpenSearch's nested kNN measured 0.6510-0.6553 over three builds (docs/chunk-layouts.md),
     // the worst at the 0.005 bar itself.
     query.candidates = 200;
-    let cfg = EvalConfig {
-        query,
-        depth: 100,
-        sweep: Vec::new(),
-    };
-    let report = evaluate(
-        engine,
-        support::int8_embedder(),
-        Some(&store),
-        &queries,
-        &qrels,
-        &cfg,
-    )
-    .await
-    .unwrap();
-    println!(
-        "chunked 256/64, {} {}\n{}",
-        info.kind,
-        info.version,
-        sembridge::eval::report::render_markdown(&report.modes)
+    let report = support::eval_scifact(engine, info, query, &store, "chunked 256/64, ").await;
+    let exact = support::mode(&report, "exact").ndcg10;
+    let knn = support::mode(&report, "knn");
+    let (bm25, hybrid) = (
+        support::mode(&report, "bm25").ndcg10,
+        support::mode(&report, "hybrid").ndcg10,
     );
-    let exact = mode(&report, "exact").ndcg10;
-    let knn = mode(&report, "knn");
-    let (bm25, hybrid) = (mode(&report, "bm25").ndcg10, mode(&report, "hybrid").ndcg10);
     assert!(exact >= 0.655, "exact (MaxP) {exact:.4}");
     assert!(
         (knn.ndcg10 - exact).abs() <= 0.005,
@@ -122,6 +98,7 @@ async fn chunked_scifact(engine: &Engine, info: &EngineInfo) {
     );
 
     // k documents, each once, each naming its best passage: the one exact search names.
+    let queries = read_queries(&support::dataset("scifact/queries.jsonl")).unwrap();
     let texts: Vec<&str> = queries.iter().take(5).map(|q| q.text.as_str()).collect();
     let vectors = support::int8_embedder().embed_queries(&texts).unwrap();
     let exact_params = ExactParams {

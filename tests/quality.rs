@@ -6,15 +6,10 @@ use std::sync::Arc;
 
 use sembridge::corpus::{read_qrels, read_queries};
 use sembridge::engines::{Engine, EngineInfo};
-use sembridge::eval::run::{EvalConfig, evaluate};
 use sembridge::exact::{ExactParams, Store};
 use sembridge::query::QueryParams;
 
 use crate::support::{self, ModelKind};
-
-fn mode<'a>(r: &'a sembridge::eval::run::EvalReport, m: &str) -> &'a sembridge::eval::ModeReport {
-    r.modes.iter().find(|x| x.mode == m).unwrap()
-}
 
 /// nDCG@10 of exact cosine search over a cached SciFact store.
 fn exact_ndcg(model: ModelKind) -> f64 {
@@ -89,34 +84,12 @@ async fn quality_bars(engine: &Engine, info: &EngineInfo) {
     assert_eq!(code, 0, "{err}");
 
     let store = Arc::new(Store::open(&store_path).unwrap());
-    let queries = read_queries(&support::dataset("scifact/queries.jsonl")).unwrap();
-    let qrels = read_qrels(&support::dataset("scifact/qrels/test.tsv")).unwrap();
-    let cfg = EvalConfig {
-        query: QueryParams::new(&index),
-        depth: 100,
-        sweep: Vec::new(),
-    };
-    let report = evaluate(
-        engine,
-        support::int8_embedder(),
-        Some(&store),
-        &queries,
-        &qrels,
-        &cfg,
-    )
-    .await
-    .unwrap();
-    println!(
-        "{} {}\n{}",
-        info.kind,
-        info.version,
-        sembridge::eval::report::render_markdown(&report.modes)
-    );
+    let report = support::eval_scifact(engine, info, QueryParams::new(&index), &store, "").await;
 
-    let exact = mode(&report, "exact").ndcg10;
-    let knn = mode(&report, "knn");
-    let bm25 = mode(&report, "bm25").ndcg10;
-    let hybrid = mode(&report, "hybrid").ndcg10;
+    let exact = support::mode(&report, "exact").ndcg10;
+    let knn = support::mode(&report, "knn");
+    let bm25 = support::mode(&report, "bm25").ndcg10;
+    let hybrid = support::mode(&report, "hybrid").ndcg10;
     // Measured reference: Python onnxruntime + exact cosine, int8 model: 0.6468 (issue 5).
     assert!((exact - 0.6468).abs() <= 0.001, "exact {exact:.4}");
     // Issue 5: kNN within 0.005 nDCG@10 of exact, ANN recall@10 >= 0.98 at the defaults.

@@ -357,3 +357,47 @@ pub fn checkpoint_done(path: &Path) -> u64 {
         .and_then(|v| v["done"].as_u64())
         .unwrap_or(0)
 }
+
+/// SciFact's test queries against `query.index` in every mode (`sembridge eval` as a library),
+/// with the default int8 model and exact search over `store`; the table is printed under
+/// `label` and the engine's name.
+pub async fn eval_scifact(
+    engine: &Engine,
+    info: &EngineInfo,
+    query: sembridge::query::QueryParams,
+    store: &Arc<sembridge::exact::Store>,
+    label: &str,
+) -> sembridge::eval::run::EvalReport {
+    let queries = sembridge::corpus::read_queries(&dataset("scifact/queries.jsonl")).unwrap();
+    let qrels = sembridge::corpus::read_qrels(&dataset("scifact/qrels/test.tsv")).unwrap();
+    let cfg = sembridge::eval::run::EvalConfig {
+        query,
+        depth: 100,
+        sweep: Vec::new(),
+    };
+    let report = sembridge::eval::run::evaluate(
+        engine,
+        int8_embedder(),
+        Some(store),
+        &queries,
+        &qrels,
+        &cfg,
+    )
+    .await
+    .unwrap();
+    println!(
+        "{label}{} {}\n{}",
+        info.kind,
+        info.version,
+        sembridge::eval::report::render_markdown(&report.modes)
+    );
+    report
+}
+
+/// One mode's figures in an eval report.
+pub fn mode<'a>(
+    r: &'a sembridge::eval::run::EvalReport,
+    m: &str,
+) -> &'a sembridge::eval::ModeReport {
+    r.modes.iter().find(|x| x.mode == m).unwrap()
+}
