@@ -410,15 +410,6 @@ pub struct ChunkArgs {
     pub chunk_overlap: usize,
 }
 
-impl From<crate::corpus::chunk::ChunkOptions> for ChunkArgs {
-    fn from(c: crate::corpus::chunk::ChunkOptions) -> Self {
-        ChunkArgs {
-            chunk_tokens: Some(c.tokens),
-            chunk_overlap: c.overlap,
-        }
-    }
-}
-
 impl ChunkArgs {
     /// The validated options for a model whose inputs are at most `max_seq_length` tokens.
     pub fn options(

@@ -9,7 +9,6 @@ use clap::Args;
 use super::args::{ChunkArgs, ConnArgs, ModelArgs, parse_shard, positive};
 use super::ingest_plan::Vectors;
 use super::{EXIT_OK, EXIT_PARTIAL};
-use crate::corpus::chunk::ChunkOptions;
 use crate::engines::spec::{EsIndexType, KnnEngine};
 use crate::engines::{Engine, IndexSpec, Similarity};
 use crate::error::Error;
@@ -174,7 +173,7 @@ pub async fn run(a: IngestArgs) -> anyhow::Result<u8> {
         Vectors::Store(p) => VectorSource::Store(Arc::new(Store::open(p)?)),
         Vectors::Model(m) => VectorSource::Model(Arc::new(m.load()?)),
     };
-    let mut chunking = chunking_asked(&vectors, &chunk_flags)?;
+    let mut chunking = super::ingest_chunking::chunking_asked(&vectors, &chunk_flags)?;
     let (engine, info) = Engine::connect(&plan.conn).await?;
     tracing::info!("{} {} at {}", info.kind, info.version, info.url);
     let mut options = plan.options;
@@ -215,33 +214,15 @@ pub async fn run(a: IngestArgs) -> anyhow::Result<u8> {
     if chunk_flags.chunk_tokens.is_none()
         && !no_chunking
         && let VectorSource::Model(embedder) = &vectors
+        && let Some(c) = super::ingest_chunking::recorded_chunking(
+            &engine,
+            &written,
+            plan.from_index.as_deref(),
+            embedder,
+        )
+        .await?
     {
-        let mut recorded = engine.recorded_chunking(&written).await?;
-        let mut from = written.clone();
-        if let (None, Some(src)) = (recorded, &plan.from_index) {
-            recorded = engine.recorded_chunking(src).await?;
-            from = src.clone();
-        }
-        if let Some(c) = recorded {
-            let max = embedder.config().max_seq_length;
-            chunking = Some(
-                ChunkOptions::new(c.tokens, c.overlap, max).map_err(|(_, m)| {
-                    Error::config(
-                        "--chunk-tokens",
-                        format!(
-                            "`{from}` was cut into passages of {} tokens, which this model \
-                             cannot take ({m}): pass --chunk-tokens, or --no-chunking",
-                            c.tokens
-                        ),
-                    )
-                })?,
-            );
-            eprintln!(
-                "cutting documents into passages of {} tokens overlapping by {}, as `{from}` \
-                 was written (--no-chunking: one vector per document)",
-                c.tokens, c.overlap
-            );
-        }
+        chunking = Some(c);
     }
     options.spec.schema = recorded
         .unwrap_or_else(|| plan.schema.for_writing(engine.kind()))
@@ -287,68 +268,6 @@ pub async fn run(a: IngestArgs) -> anyhow::Result<u8> {
     } else {
         EXIT_OK
     })
-}
-
-/// The chunking a job's flags and vectors ask for: the flags with a model; a passage store's own
-/// (flags that contradict it are refused: the store was cut otherwise).
-fn chunking_asked(
-    vectors: &VectorSource,
-    flags: &ChunkArgs,
-) -> crate::error::Result<Option<ChunkOptions>> {
-    match vectors {
-        VectorSource::Model(e) => flags.options(e.config().max_seq_length),
-        VectorSource::Store(store) => {
-            let cut: Option<ChunkOptions> = match store.passages() {
-                None => None,
-                Some(_) => Some(
-                    store
-                        .meta()
-                        .get("chunking")
-                        .and_then(|c| serde_json::from_value(c.clone()).ok())
-                        .ok_or_else(|| {
-                            Error::config(
-                                "--vectors-from",
-                                format!(
-                                    "{} holds passages but does not record how they were cut \
-                                     (meta `chunking` without tokens and overlap, as an export \
-                                     of an index sembridge did not write has): embed the corpus \
-                                     with --chunk-tokens instead",
-                                    store.path().display()
-                                ),
-                            )
-                        })?,
-                ),
-            };
-            let asked = flags
-                .chunk_tokens
-                .map(|tokens| (tokens, flags.chunk_overlap));
-            match (cut, asked) {
-                (Some(c), Some(a)) if (c.tokens, c.overlap) != a => Err(Error::config(
-                    "--chunk-tokens",
-                    format!(
-                        "{} {} asks for passages of {} tokens overlapping by {}, but {} holds \
-                         passages of {} overlapping by {}: drop the flags or embed again",
-                        a.0,
-                        a.1,
-                        a.0,
-                        a.1,
-                        store.path().display(),
-                        c.tokens,
-                        c.overlap
-                    ),
-                )),
-                (None, Some(_)) => Err(Error::config(
-                    "--chunk-tokens",
-                    format!(
-                        "{} holds one vector per document (embedded without --chunk-tokens); \
-                         drop the flag, or embed with --chunk-tokens and ingest that store",
-                        store.path().display()
-                    ),
-                )),
-                (c, _) => Ok(c),
-            }
-        }
-    }
 }
 
 fn print_summary(s: &Summary, engine: &str) {

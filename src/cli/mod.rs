@@ -10,6 +10,7 @@ mod embed_cmd;
 mod eval_cmd;
 mod export_cmd;
 mod info;
+mod ingest_chunking;
 mod ingest_cmd;
 mod ingest_plan;
 mod ingest_swap;

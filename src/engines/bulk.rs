@@ -16,6 +16,9 @@ pub struct BulkDoc {
     pub vector: DocVectors,
 }
 
+/// A vector and, for a passage, its [start, end) character offsets in the text.
+pub type VectorAt<'a> = (&'a [f32], Option<[usize; 2]>);
+
 /// A document's vectors: one, or one per passage (with chunking).
 #[derive(Debug, Clone, PartialEq)]
 pub enum DocVectors {
@@ -52,7 +55,7 @@ impl DocVectors {
     }
 
     /// Each vector with its offsets (`None` for a whole document's).
-    pub fn iter(&self) -> Box<dyn Iterator<Item = (&[f32], Option<[usize; 2]>)> + '_> {
+    pub fn iter(&self) -> Box<dyn Iterator<Item = VectorAt<'_>> + '_> {
         match self {
             DocVectors::One(v) => Box::new(std::iter::once((v.as_slice(), None))),
             DocVectors::Passages(ps) => Box::new(
