@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the input readers (corpus in every format, queries, qrels) with the proptests in
-# src/corpus/tests.rs (`fuzz_*`: arbitrary bytes and near-valid fragments, written as files), with
+# src/corpus/tests/fuzz_readers.rs (`fuzz_*`: arbitrary bytes and near-valid fragments, written as files), with
 # many more cases than a normal `cargo test`, for a bounded time. No nightly or cargo-fuzz needed.
 #
 #   scripts/fuzz-readers.sh                  # 20000 cases per test, at most 600 s

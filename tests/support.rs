@@ -199,7 +199,7 @@ pub fn scifact_store(model: ModelKind) -> PathBuf {
 /// SciFact cut into passages of 256 tokens sharing 64 (`embed --chunk-tokens 256
 /// --chunk-overlap 64`, default int8 model), cached under `$SEMBRIDGE_HOME/testdata` like
 /// [`scifact_store`] (10,365 passages: about twice the embedding time of the whole documents;
-/// scripts/bench-chunking.sh builds the same file).
+/// bench/bench-chunking.sh builds the same file).
 pub fn scifact_chunked_store() -> PathBuf {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());

@@ -34,7 +34,7 @@ pub struct EmbedOptions {
     /// Padded tokens per batch (batch size x longest text in the batch). Small batches win on
     /// CPU: at 1024 (4 documents of 256 tokens, ~40 queries) the activations and attention scores
     /// of a batch stay in cache; on 2 cores with all-MiniLM-L6-v2 fp32 this embeds SciFact
-    /// documents ~25% and queries ~30% faster than 8192 (scripts/bench-embed.sh).
+    /// documents ~25% and queries ~30% faster than 8192 (bench/bench-embed.sh).
     pub token_budget: usize,
     /// Texts per batch at most.
     pub max_batch: usize,

@@ -33,7 +33,7 @@ pub struct ExactParams {
     pub query_chunk_size: usize,
     /// Stored rows per tile. The default (16,384) is smaller than `util.semantic_search`'s 100,000:
     /// a 100 x 16,384 score tile (6.5 MB) stays near the cache and gives every core work; it
-    /// measured faster on the 1M x 384 benchmark (see `scripts/bench-exact.sh`).
+    /// measured faster on the 1M x 384 benchmark (see `bench/bench-exact.sh`).
     pub corpus_chunk_size: usize,
     pub similarity: Similarity,
 }

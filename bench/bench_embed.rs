@@ -1,5 +1,5 @@
 //! Times the embedder on a corpus (documents) or a query file (short texts), printing JSON for
-//! `scripts/bench-embed.sh`: `{texts, tokens, secs, texts_per_sec, tokens_per_sec, ...}`.
+//! `bench/bench-embed.sh`: `{texts, tokens, secs, texts_per_sec, tokens_per_sec, ...}`.
 //!
 //! ```text
 //! cargo run --release --example bench_embed -- (--corpus PATH | --queries PATH) [--model DIR]

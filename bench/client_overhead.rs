@@ -2,7 +2,7 @@
 //! bm25, knn and hybrid, against a baseline in the same run: a minimal blocking HTTP/1.1 client on
 //! a kept-alive socket that sends the same JSON bodies and reads only `took` (what no client can
 //! avoid: loopback, the engine serializing the response, which `took` does not include, and the
-//! transfer). Prints JSON for `scripts/bench-query.sh`.
+//! transfer). Prints JSON for `bench/bench-query.sh`.
 //!
 //! ```text
 //! cargo run --release --example client_overhead -- --url URL --index INDEX --queries queries.jsonl

@@ -10,11 +10,11 @@
 # - with ENGINE_URLS (space-separated): each store ingested (--vectors-from, the model does not run)
 #   into a fresh index of each engine: ingest wall seconds and the index's size after a force merge.
 #
-# Usage: scripts/bench-chunking.sh
+# Usage: bench/bench-chunking.sh
 # Environment: SWEEP ("off 256/64 128/32"), EMBED_DOCS (500; 0 = skip), SCIFACT (dataset folder),
 #   MODEL, ENGINE_URLS (unset: no engine part), REBUILD=1 (re-embed even when a store is cached).
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 
 SWEEP="${SWEEP:-off 256/64 128/32}"
 EMBED_DOCS="${EMBED_DOCS:-500}"

@@ -5,14 +5,14 @@
 # memory-mapped store is file-backed and not in it) every 20 ms, and reports the peaks and their
 # ratio. Target: large / small close to 1 (nothing kept per document).
 #
-# The vectors come from the synthetic 1M x 384 store of scripts/bench-exact.sh (ids doc0..; built
-# once here by examples/bench_exact if missing, ~1.5 GB); the corpus lines are synthetic text of
+# The vectors come from the synthetic 1M x 384 store of bench/bench-exact.sh (ids doc0..; built
+# once here by the bench_exact example if missing, ~1.5 GB); the corpus lines are synthetic text of
 # ~60 words with those ids, so every run opens the same store and only the corpus length changes.
 #
-# Usage: scripts/bench-ingest-memory.sh [--engine opensearch|elasticsearch] [--small 20000]
+# Usage: bench/bench-ingest-memory.sh [--engine opensearch|elasticsearch] [--small 20000]
 #          [--factor 10]
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 
 ENGINE=opensearch; SMALL=20000; FACTOR=10
 while [[ $# -gt 0 ]]; do
@@ -30,7 +30,7 @@ LARGE=$((SMALL * FACTOR))
 curl -sf "$URL" >/dev/null || die "$ENGINE is not answering at $URL (scripts/engines.sh start $ENGINE)"
 PY=python3; [[ -x "$VENV/bin/python" ]] && PY="$VENV/bin/python"
 
-log "building sembridge and examples/bench_exact (release)"
+log "building sembridge and the bench_exact example (release)"
 (cd "$REPO_ROOT" && cargo build --release --quiet --bin sembridge --example bench_exact)
 CACHE="$SEMBRIDGE_HOME/bench"
 STORE="$CACHE/synthetic-1000000x384.sbstore"

@@ -4,7 +4,7 @@
 # $SEMBRIDGE_HOME/bench), one query at a time and batches of 100, k=10. Prints QPS for each, the
 # ratio sembridge/numpy, the memory-bandwidth bound of one query, and whether the top-k ids agree.
 #
-# Usage: scripts/bench-exact.sh [--store PATH] [extra bench_exact args, e.g. --corpus-chunk 32768]
+# Usage: bench/bench-exact.sh [--store PATH] [extra bench_exact args, e.g. --corpus-chunk 32768]
 #   --store PATH  benchmark an existing store (e.g. SciFact from `sembridge embed`) instead;
 #                 its queries must be a raw f32 file: pass --queries PATH --batch N as well.
 #   --scifact     benchmark the SciFact store instead ($SEMBRIDGE_HOME/testdata/scifact-int8.sbv,
@@ -12,7 +12,7 @@
 #                 with `sembridge embed --queries` (cached under $SEMBRIDGE_HOME/bench); must come
 #                 first. SINGLE defaults to 300 and BATCHES to 30 there (a query takes microseconds).
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 
 BENCH="$SEMBRIDGE_HOME/bench"
 mkdir -p "$BENCH"
@@ -27,7 +27,7 @@ if ! "$PY" -c 'import numpy' 2>/dev/null; then
   if [[ "$PY" == "$VENV/bin/python" ]]; then "$PY" -m pip install -q numpy; else "$PY" -m pip install -q --user numpy; fi
 fi
 
-log "building examples/bench_exact (release)"
+log "building the bench_exact example (bench/bench_exact.rs, release)"
 (cd "$REPO_ROOT" && cargo build --release --quiet --example bench_exact)
 
 if [[ $SCIFACT == 1 ]]; then
@@ -75,7 +75,7 @@ log "sembridge exact search"
 STORE="$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["store"])' "$RUST_JSON")"
 QUERIES="$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["queries"])' "$RUST_JSON")"
 log "numpy exact search on the same store and queries"
-"$PY" "$REPO_ROOT/scripts/bench_exact_numpy.py" "$STORE" "$QUERIES" "$K" "$SINGLE" "$BATCHES" >"$NP_JSON"
+"$PY" "$REPO_ROOT/bench/bench_exact_numpy.py" "$STORE" "$QUERIES" "$K" "$SINGLE" "$BATCHES" >"$NP_JSON"
 NP1_JSON=""
 if [[ $SCIFACT == 1 ]]; then
   # On a store this small BLAS threading costs more than it saves (and swings with other load on
@@ -83,7 +83,7 @@ if [[ $SCIFACT == 1 ]]; then
   log "numpy again with one BLAS thread"
   NP1_JSON="$BENCH/numpy-1thread.json"
   OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
-    "$PY" "$REPO_ROOT/scripts/bench_exact_numpy.py" "$STORE" "$QUERIES" "$K" "$SINGLE" "$BATCHES" >"$NP1_JSON"
+    "$PY" "$REPO_ROOT/bench/bench_exact_numpy.py" "$STORE" "$QUERIES" "$K" "$SINGLE" "$BATCHES" >"$NP1_JSON"
 fi
 
 "$PY" - "$RUST_JSON" "$NP_JSON" "$RUST_IDS" $NP1_JSON <<'PYEOF'

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Baseline for scripts/bench-ingest.sh: bulk-index a corpus with precomputed vectors from a
-sembridge vector store (SBSTORE1, see src/exact/store.rs) using the official Python client's
+"""Baseline for bench/bench-ingest.sh: bulk-index a corpus with precomputed vectors from a
+sembridge vector store (SBSTORE1, see src/exact/store/mod.rs) using the official Python client's
 `helpers.parallel_bulk` (opensearch-py, or elasticsearch-py with --engine elasticsearch).
 
 The documents are the ones sembridge sends (`_id` = corpus id; doc_id, title, text, embedding,

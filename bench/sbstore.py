@@ -1,4 +1,4 @@
-"""Reader of sembridge's vector store format (SBSTORE1, see src/exact/store.rs) for the Python
+"""Reader of sembridge's vector store format (SBSTORE1, see src/exact/store/mod.rs) for the Python
 baselines of the benchmarks."""
 import struct
 import sys

@@ -5,12 +5,12 @@
 # the same engine, alternating base/new R times after one untimed warm-up each; reported: best
 # and median docs/s per side and the ratio new/base, client CPU seconds per side.
 #
-# Usage: scripts/bench-ingest-ab.sh [--base REV] [--engine opensearch|elasticsearch] [--reps R]
+# Usage: bench/bench-ingest-ab.sh [--base REV] [--engine opensearch|elasticsearch] [--reps R]
 #   --base REV   the revision to compare with (default HEAD~1; issue 10's refactor was measured
 #                against 0e52683)
 # Needs: the engine running, $SEMBRIDGE_HOME/testdata/scifact-int8.sbv (built by the tests).
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 
 BASE="HEAD~1"; ENGINE=opensearch; REPS=5
 while [[ $# -gt 0 ]]; do

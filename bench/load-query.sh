@@ -6,10 +6,10 @@
 # index is built from the precomputed SciFact vectors (`ingest --vectors-from`) and deleted at
 # the end.
 #
-# Usage: scripts/load-query.sh [--engine opensearch|elasticsearch|both] [--clients 16]
+# Usage: bench/load-query.sh [--engine opensearch|elasticsearch|both] [--clients 16]
 #                              [--seconds 30] [--mode hybrid|knn|bm25]
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/query-bench.sh"
 
 ENGINES=(opensearch elasticsearch); CLIENTS=16; SECONDS_=30; MODE=hybrid

@@ -11,7 +11,7 @@
 #      (`sembridge embed` on the same N documents) and indexing alone (--vectors-from, --limit N).
 #      Target: full <= 1.1 x max(embed, index), i.e. the pipeline overlaps the two.
 #
-# Usage: scripts/bench-ingest.sh [--engine opensearch|elasticsearch] [--url URL]
+# Usage: bench/bench-ingest.sh [--engine opensearch|elasticsearch] [--url URL]
 #          [--bulk-docs 500] [--concurrency 4] [--extra B:C ...] [--docs N|all] [--reps R]
 #          [--skip-a] [--skip-b]
 #   --docs N     prefix for part (b) (default 2000; `all` = 5183 docs, ~5 min of embedding on 2 cores)
@@ -21,7 +21,7 @@
 # Needs: the release binary, both datasets, $SEMBRIDGE_HOME/testdata/scifact-int8.sbv (built by
 # the tests; built here with `sembridge embed` if missing), and the engine running.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 
 ENGINE=opensearch; URL=""; B=500; C=4; EXTRA=(); DOCS=2000; REPS=2; RUN_A=1; RUN_B=1; ECHUNK=()
 while [[ $# -gt 0 ]]; do
@@ -109,13 +109,13 @@ if [[ $RUN_A == 1 ]]; then
       sb_ingest "a-rs-$b-$c-$r" --vectors-from "$STORE" --bulk-docs "$b" --concurrency "$c"
       n=$(count "$IDX_RS"); [[ "$n" == "$NDOCS" ]] || die "sembridge: _count $n != $NDOCS"
       log "(a) bulk=$b concurrency=$c run $r/$REPS: python parallel_bulk"
-      timed "a-py-$b-$c-$r" "$PY" "$REPO_ROOT/scripts/bench_ingest_python.py" --url "$URL" --engine "$ENGINE" \
+      timed "a-py-$b-$c-$r" "$PY" "$REPO_ROOT/bench/bench_ingest_python.py" --url "$URL" --engine "$ENGINE" \
         --corpus "$CORPUS" --store "$STORE" --like "$IDX_RS" --index "$IDX_PY" \
         --chunk-size "$b" --threads "$c"
       n=$(count "$IDX_PY"); [[ "$n" == "$NDOCS" ]] || die "python: _count $n != $NDOCS"
       curl -s -XDELETE "$URL/$IDX_PY" >/dev/null
       log "(a) bulk=$b concurrency=$c run $r/$REPS: engine ceiling (prebuilt bodies)"
-      timed "a-cl-$b-$c-$r" "$PY" "$REPO_ROOT/scripts/bench_ingest_python.py" --url "$URL" --engine "$ENGINE" \
+      timed "a-cl-$b-$c-$r" "$PY" "$REPO_ROOT/bench/bench_ingest_python.py" --url "$URL" --engine "$ENGINE" \
         --corpus "$CORPUS" --store "$STORE" --like "$IDX_RS" --index "$IDX_PY" \
         --chunk-size "$b" --threads "$c" --prebuilt
       n=$(count "$IDX_PY"); [[ "$n" == "$NDOCS" ]] || die "ceiling: _count $n != $NDOCS"

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# What scripts/bench-query.sh and scripts/load-query.sh share; sourced after common.sh, not run.
+# What bench/bench-query.sh and bench/load-query.sh share; sourced after common.sh, not run.
 # Both build an example, index SciFact from the precomputed vectors (`ingest --vectors-from`) into
 # $INDEX on each engine asked for, run the example against it, and delete the index at exit
 # (unless KEEP=1).
@@ -9,11 +9,11 @@ STORE="$SEMBRIDGE_HOME/testdata/scifact-int8.sbv"
 KEEP=0
 URLS=()
 
-# query_bench_setup EXAMPLE: builds the sembridge binary and examples/EXAMPLE (release) and sets
+# query_bench_setup EXAMPLE: builds the sembridge binary and the example EXAMPLE (bench/EXAMPLE.rs, release) and sets
 # BIN to the example; embeds SciFact into $STORE if it is missing; makes WORK, a scratch folder
 # removed at exit with the indexes.
 query_bench_setup() {
-  log "building sembridge and examples/$1 (release)"
+  log "building sembridge and the $1 example (release)"
   (cd "$REPO_ROOT" && cargo build --release --quiet --bin sembridge --example "$1")
   BIN="$CARGO_TARGET_DIR/release/examples/$1"
   if [[ ! -f "$STORE" ]]; then

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): embedding throughput of sembridge vs Python peers on SciFact, same model,
 # same thread count, run one after the other (never concurrently):
-#   - sembridge (examples/bench_embed: length-sorted token-budget batches, tokenizing ahead)
+#   - sembridge (bench/bench_embed.rs: length-sorted token-budget batches, tokenizing ahead)
 #   - Python onnxruntime + tokenizers, batch 32 in input order, padding to the longest of the batch,
 #     truncation at 256, masked mean pooling, L2 normalize (the baseline a user writes)
 #   - sentence-transformers, batch 32 (only when the venv has it)
@@ -9,12 +9,12 @@
 # default int8 model and the fp32 reference. Prints texts/s, the ratio sembridge / best Python peer,
 # vector parity (cosine on the first SAMPLE texts) and the fraction of the CPU's peak FLOP/s.
 #
-# Usage: scripts/bench-embed.sh [extra bench_embed args, e.g. --token-budget 4096 --opt extended]
+# Usage: bench/bench-embed.sh [extra bench_embed args, e.g. --token-budget 4096 --opt extended]
 # Environment: THREADS (2), REPEAT (2: best of), LIMIT (all documents), QLIMIT (all queries),
 #   MODELS ("int8 fp32"), SAMPLE (64), SCIFACT (dataset folder), FP32_MODEL, INT8_MODEL,
 #   FLOP_PER_TOKEN (23.6e6), FLOP_PER_CYCLE (32: AVX2 FMA fp32 = 2 units x 8 lanes x 2).
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 
 THREADS="${THREADS:-2}"; REPEAT="${REPEAT:-2}"; SAMPLE="${SAMPLE:-64}"
 LIMIT="${LIMIT:-1000000000}"; QLIMIT="${QLIMIT:-1000000000}"
@@ -33,7 +33,7 @@ HAVE_ST=0
 if "$PY" -c 'import sentence_transformers' 2>/dev/null; then HAVE_ST=1; fi
 [[ -f "$SCIFACT/corpus.jsonl" && -f "$SCIFACT/queries.jsonl" ]] || die "SciFact not found in $SCIFACT (set SCIFACT)"
 
-log "building examples/bench_embed (release)"
+log "building the bench_embed example (bench/bench_embed.rs, release)"
 (cd "$REPO_ROOT" && cargo build --release --quiet --example bench_embed)
 BIN="$CARGO_TARGET_DIR/release/examples/bench_embed"
 
@@ -54,11 +54,11 @@ for m in $MODELS; do
     "$BIN" --model "$MODEL" "${SRC[@]}" --threads "$THREADS" --repeat "$REPEAT" \
       --vectors "$VEC" --sample "$SAMPLE" "$@" | sed "s/^{/{\"model_name\":\"$m\",/" >>"$RESULTS"
     log "$m $kind: python onnxruntime (batch 32)"
-    "$PY" "$REPO_ROOT/scripts/bench_embed_python.py" ort --model "$MODEL" "${SRC[@]}" \
+    "$PY" "$REPO_ROOT/bench/bench_embed_python.py" ort --model "$MODEL" "${SRC[@]}" \
       --threads "$THREADS" --repeat "$REPEAT" --compare "$VEC" | sed "s/^{/{\"model_name\": \"$m\", /" >>"$RESULTS"
     if [[ $HAVE_ST == 1 && $m == fp32 ]]; then
       log "$m $kind: sentence-transformers (batch 32)"
-      "$PY" "$REPO_ROOT/scripts/bench_embed_python.py" st --model "$MODEL" "${SRC[@]}" \
+      "$PY" "$REPO_ROOT/bench/bench_embed_python.py" st --model "$MODEL" "${SRC[@]}" \
         --threads "$THREADS" --repeat "$REPEAT" --compare "$VEC" | sed "s/^{/{\"model_name\": \"$m\", /" >>"$RESULTS"
     fi
   done

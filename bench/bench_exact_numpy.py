@@ -1,6 +1,6 @@
-"""numpy side of scripts/bench-exact.sh: exact top-k on a sembridge store (BLAS matmul + argpartition).
+"""numpy side of bench/bench-exact.sh: exact top-k on a sembridge store (BLAS matmul + argpartition).
 
-Reads the store with scripts/sbstore.py (header, then a memory-mapped f32 matrix), loads the
+Reads the store with bench/sbstore.py (header, then a memory-mapped f32 matrix), loads the
 matrix into RAM as numpy users do, and prints one JSON line. Queries come from the same raw f32 file as the
 Rust side, so the top-k ids can be compared.
 """

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Load (not a test): `sembridge serve` under CLIENTS concurrent HTTP clients (examples/load_serve.rs),
+# Load (not a test): `sembridge serve` under CLIENTS concurrent HTTP clients (bench/load_serve.rs),
 # SECONDS per mode per engine, cycling over the SciFact queries; the server embeds every query.
 # Reports queries/s, p50/p90/p99/max latency, errors (any error or empty result fails the run),
 # the server's errors and turned-away requests from /metrics, and its RSS before and after. The
 # index is built from the precomputed SciFact vectors (`ingest --vectors-from`) and deleted at the
 # end.
 #
-# Usage: scripts/load-serve.sh [--engine opensearch|elasticsearch|both] [--clients 16]
+# Usage: bench/load-serve.sh [--engine opensearch|elasticsearch|both] [--clients 16]
 #                              [--seconds 30] [--modes bm25,knn,hybrid]
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/query-bench.sh"
 
 ENGINES=(opensearch elasticsearch); CLIENTS=16; SECONDS_=30; MODES=bm25,knn,hybrid

@@ -2,13 +2,13 @@
 # Benchmark (not a test): per-query client overhead of `sembridge serve` against the library's
 # (the CLI's query path) and a minimal raw HTTP client, in the same command, on each engine, over
 # the 300 judged SciFact test queries, one query at a time:
-#   raw      examples/client_overhead's kept-alive HTTP/1.1 client: wall - took (what no client avoids)
-#   library  sembridge::query::run, query vectors precomputed: wall - took (scripts/bench-query.sh)
+#   raw      bench/client_overhead.rs's kept-alive HTTP/1.1 client: wall - took (what no client avoids)
+#   library  sembridge::query::run, query vectors precomputed: wall - took (bench/bench-query.sh)
 #   serve    a kept-alive Python HTTP client against `sembridge serve`: wall - took - embed_ms (the
 #            server's own embedding time, so the three compare the same work)
-# Usage: scripts/bench-serve-overhead.sh [--engine opensearch|elasticsearch|both]
+# Usage: bench/bench-serve-overhead.sh [--engine opensearch|elasticsearch|both]
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/query-bench.sh"
 
 ENGINES=(opensearch elasticsearch)

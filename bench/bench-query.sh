@@ -2,13 +2,13 @@
 # Benchmark (not a test): client overhead per query (wall time minus the engine's `took`) of
 # sembridge's query path for bm25, knn and hybrid, over the 300 judged SciFact test queries, on
 # each engine, against a baseline in the same run: a minimal raw HTTP/1.1 client sending the same
-# JSON bodies (examples/client_overhead.rs). Target: sembridge p50 < 2 ms in every mode.
+# JSON bodies (bench/client_overhead.rs). Target: sembridge p50 < 2 ms in every mode.
 # The index is built from the precomputed SciFact vectors (`ingest --vectors-from`) and deleted
 # at the end.
 #
-# Usage: scripts/bench-query.sh [--engine opensearch|elasticsearch|both] [--rounds R] [--keep]
+# Usage: bench/bench-query.sh [--engine opensearch|elasticsearch|both] [--rounds R] [--keep]
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/query-bench.sh"
 
 ENGINES=(opensearch elasticsearch); ROUNDS=1; KEEP=0

@@ -1,5 +1,5 @@
 //! Times exact search (one query at a time, and batches) on a vector store, printing JSON for
-//! `scripts/bench-exact.sh`. Without `--store`, builds (once) a synthetic store of random unit
+//! `bench/bench-exact.sh`. Without `--store`, builds (once) a synthetic store of random unit
 //! vectors under `--cache`.
 //!
 //! ```text

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Python peers for scripts/bench-embed.sh; prints one JSON object like examples/bench_embed.rs.
+"""Python peers for bench/bench-embed.sh; prints one JSON object like bench/bench_embed.rs.
 
   bench_embed_python.py ort   --model DIR (--corpus P | --queries P) [--limit N] [--threads 2]
                               [--batch 32] [--opt all|extended|basic|disable] [--no-arena]
