@@ -6,11 +6,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$SEMBRIDGE_HOME/target}"
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$SEMBRIDGE_HOME/venv"
 ORT_VERSION="1.31.1"
-# botocore signs the same requests as sembridge in the SigV4 tests (an independent implementation).
-BOTOCORE_VERSION="1.44.8"
 SEMBRIDGE_BIN="$CARGO_TARGET_DIR/release/sembridge"
 SHARED="${SEMBRIDGE_SHARED:-$REPO_ROOT/../shared}"
-export SEMBRIDGE_HOME CARGO_TARGET_DIR REPO_ROOT VENV ORT_VERSION BOTOCORE_VERSION SEMBRIDGE_BIN SHARED
+export SEMBRIDGE_HOME CARGO_TARGET_DIR REPO_ROOT VENV ORT_VERSION SEMBRIDGE_BIN SHARED
 
 # The default engine ports, shared with the Rust crate (src/defaults.rs).
 # shellcheck source=scripts/ports.env

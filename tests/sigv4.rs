@@ -1,4 +1,4 @@
-//! `--aws-sigv4` against an independent implementation: botocore (pinned in scripts/setup.sh, run
+//! `--aws-sigv4` against an independent implementation: botocore (pinned in scripts/setup-test.sh, run
 //! by tests/sigv4_botocore.py) signs the same requests with the same credentials and instant, and
 //! must produce the same `Authorization`. First the signer alone, then every request the real
 //! client sent through the recording proxy to the real OpenSearch (the CLI's `info` and a library
@@ -59,7 +59,7 @@ fn botocore(
         .spawn()
         .unwrap_or_else(|e| {
             panic!(
-                "{} (scripts/setup.sh installs botocore there): {e}",
+                "{} (scripts/setup-test.sh installs botocore there): {e}",
                 python.display()
             )
         });
@@ -67,7 +67,7 @@ fn botocore(
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
-        "botocore failed (is botocore installed? scripts/setup.sh): {}",
+        "botocore failed (is botocore installed? scripts/setup-test.sh): {}",
         String::from_utf8_lossy(&out.stderr)
     );
     let answers: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();

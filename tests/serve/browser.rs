@@ -26,7 +26,7 @@ struct Column {
     timing: String,
 }
 
-/// Chromium: `SEMBRIDGE_CHROMIUM`, else `chromium` or `chromium-browser` on PATH (scripts/setup.sh
+/// Chromium: `SEMBRIDGE_CHROMIUM`, else `chromium` or `chromium-browser` on PATH (scripts/setup-test.sh
 /// installs the Debian package), else /usr/bin/chromium.
 fn chromium() -> PathBuf {
     let on_path = |name: &str| {
@@ -43,7 +43,7 @@ fn chromium() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
     assert!(
         path.is_file(),
-        "{} missing: run scripts/setup.sh (it installs the Debian package chromium)",
+        "{} missing: run scripts/setup-test.sh (it installs the Debian package chromium)",
         path.display()
     );
     path
