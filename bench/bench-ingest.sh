@@ -43,8 +43,6 @@ done
 URL="${URL:-$(engine_http_url "$ENGINE")}"
 
 PY="$VENV/bin/python"; [[ -x "$PY" ]] || die "no venv at $VENV (run scripts/setup.sh)"
-"$PY" -c "import opensearchpy, elasticsearch" 2>/dev/null ||
-  die "the Python baseline needs opensearch-py and elasticsearch in $VENV (run scripts/setup-test.sh)"
 if [[ "$ENGINE" == opensearch ]]; then MOD=opensearchpy; PKG=opensearch-py; else MOD=elasticsearch; PKG='elasticsearch>=9,<10'; fi
 "$PY" -c "import numpy, $MOD" 2>/dev/null || { log "installing numpy $PKG into $VENV"; "$PY" -m pip install -q numpy "$PKG"; }
 curl -sf "$URL" >/dev/null || die "$ENGINE is not answering at $URL (scripts/engines.sh start $ENGINE)"
