@@ -4,8 +4,7 @@
 # is missing:
 #   1. botocore, pinned: the SigV4 tests (tests/sigv4.rs) sign the same requests with it;
 #   2. the framework packages, pinned: the real-framework tests (tests/interop.rs, tests/frameworks/)
-#      read and write indexes with LangChain and Haystack (bench/bench-ingest.sh's Python peer uses
-#      their opensearch-py / elasticsearch clients too);
+#      read and write indexes with LangChain and Haystack;
 #   3. headless Chromium (Debian package `chromium`) for the browser test of `sembridge serve`'s page.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
