@@ -60,7 +60,7 @@ fn exact_search_matches_the_published_ndcg_fp32() {
 #[test]
 fn chunked_exact_search_beats_truncation_on_scifact() {
     // Issue 14: windows of 256 tokens sharing 64, document score = best passage (MaxP); bar
-    // 0.655 (truncation: 0.6468). Measured here: see README (Chunking table).
+    // 0.655 (truncation: 0.6468). Measured here: see docs/benchmarks.md (Chunking).
     let store = support::scifact_chunked_store();
     let passages = Store::open(&store).unwrap();
     let map = passages.passages().expect("a passage store");

@@ -5,7 +5,7 @@
 //! Why not `aws-config`: its provider chain (SSO, STS, IMDS, ECS, ...) brings 33 crates, the
 //! generated AWS SDK clients among them, for credentials this module reads in a hundred lines;
 //! users of those sources export them first (`aws configure export-credentials --format env`).
-//! The measured build cost is in the README.
+//! The measured build cost is in docs/connecting.md.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
