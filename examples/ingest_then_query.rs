@@ -2,7 +2,7 @@
 //! engine, then ask one question in every mode and print the hits.
 //!
 //! ```sh
-//! cargo run --example ingest_then_query -- http://127.0.0.1:9200 "how do planets get found"
+//! cargo run --example ingest_then_query -- http://127.0.0.1:9200 "how do astronomers find planets"
 //! ```
 //!
 //! Arguments (both optional): the engine URL (else `$SEMBRIDGE_URL`, else the local OpenSearch of
@@ -51,8 +51,8 @@ async fn main() -> anyhow::Result<()> {
     let mut opts = IngestOptions::new(&corpus, IndexSpec::new(INDEX, embedder.dims()));
     opts.recreate = true;
     let docs = DocSource::file(&corpus, CorpusFormat::Beir);
-    let summary = sembridge::ingest::run(&engine, docs, VectorSource::Model(embedder.clone()), opts)
-        .await?;
+    let summary =
+        sembridge::ingest::run(&engine, docs, VectorSource::Model(embedder.clone()), opts).await?;
     println!(
         "indexed {} of {} documents into `{INDEX}` in {:.1} s",
         summary.indexed, summary.read, summary.wall_secs
@@ -63,8 +63,8 @@ async fn main() -> anyhow::Result<()> {
     params.k = 3;
     println!("\n{question}");
     for mode in Mode::ALL {
-        let out = sembridge::query::run(&engine, Some(&embedder), &question, None, mode, &params)
-            .await?;
+        let out =
+            sembridge::query::run(&engine, Some(&embedder), &question, None, mode, &params).await?;
         println!("  {mode}:");
         for (hit, source) in out.hits.iter().zip(&out.sources) {
             let title = source.get("title").and_then(|t| t.as_str()).unwrap_or("");
