@@ -37,6 +37,7 @@
 # Engines: scripts/engines.sh (SEMBRIDGE_ENGINE_HEAP raises both heaps; at 1M use 4g or more).
 # Binary: $SEMBRIDGE_BIN (default the release build, built here when missing).
 set -euo pipefail
+USER_BIN="${SEMBRIDGE_BIN:-}" # common.sh sets SEMBRIDGE_BIN to the release build
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 LOG_TAG=bench-scale
 
@@ -64,7 +65,7 @@ PY="$VENV/bin/python"; [[ -x "$PY" ]] || die "no venv at $VENV (scripts/setup.sh
 MODEL="${SEMBRIDGE_MODEL:-$SEMBRIDGE_HOME/models/all-MiniLM-L6-v2}"
 [[ -f "$MODEL/tokenizer.json" ]] || die "no model at $MODEL (set SEMBRIDGE_MODEL)"
 MODEL_NAME="$(basename "$MODEL")"
-SB="${SEMBRIDGE_BIN}"
+SB="${USER_BIN:-$SEMBRIDGE_BIN}"
 if [[ ! -x "$SB" ]]; then
   log "building sembridge (release)"
   (cd "$REPO_ROOT" && cargo build --release --quiet --bin sembridge)

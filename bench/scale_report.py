@@ -7,6 +7,7 @@ import json
 import os
 import platform
 import subprocess
+import sys
 
 
 def load(work, name):
@@ -173,8 +174,12 @@ def main():
         svg = os.path.join(out_dir, f"{stem}-{eng}.svg")
         plotter = os.environ.get("SCALE_PLOT_BIN")
         cmd = [plotter] if plotter else ["cargo", "run", "--release", "--quiet", "--example", "scale_plot", "--"]
-        r = subprocess.run(cmd + [spec, svg, f"{eng}: kNN recall@10 vs queries/s (one client)"],
-                           cwd=os.path.join(os.path.dirname(__file__), ".."))
+        try:
+            r = subprocess.run(cmd + [spec, svg, f"{eng}: kNN recall@10 vs queries/s (one client)"],
+                               cwd=os.path.join(os.path.dirname(__file__), ".."))
+        except OSError as e:
+            print(f"no plot for {eng}: {e}", file=sys.stderr)
+            continue
         if r.returncode == 0:
             plots.append(os.path.basename(svg))
     if plots:
