@@ -55,8 +55,10 @@ def main():
     w = a.work
     counts = load(a.corpus_dir, "counts.json") or {}
     L = []
-    title = "# sembridge at scale" + (f": {a.label}" if a.label else "")
-    L += [title, "",
+    L += ["# sembridge at scale", ""]
+    if a.label:
+        L += [f"> **{a.label}**", ""]
+    L += [
           f"Written by `bench/bench-scale.sh --corpus {a.corpus_dir.replace(os.path.expanduser('~'), '~')}` on "
           f"{datetime.date.today().isoformat()}; machine: {machine()}. Model `{a.model}`, "
           f"{a.threads} threads. Every figure below comes from that one run (its JSON results are in "
