@@ -22,6 +22,8 @@
 # Environment (all optional; default ports from scripts/ports.env):
 #   SEMBRIDGE_OS_PORT (9200)  SEMBRIDGE_OS_TRANSPORT_PORT (9300)  SEMBRIDGE_OS_HEAP (1g)
 #   SEMBRIDGE_ES_PORT (9201)  SEMBRIDGE_ES_TRANSPORT_PORT (9301)  SEMBRIDGE_ES_HEAP (1g)
+#   SEMBRIDGE_ENGINE_HEAP: the heap of both when the per-engine variable is unset (default 1g;
+#     the million-document benchmark, bench/bench-scale.sh, wants more, e.g. 4g)
 #   SEMBRIDGE_OS_VERSION (3.5.0)  SEMBRIDGE_ES_VERSION (9.2.8)
 #   SEMBRIDGE_JAVA_HOME       JDK 21+ used for the engines (default: Temurin 25 / any 21+ in /usr/lib/jvm)
 #   SEMBRIDGE_ENGINES_HOME    where engines are unpacked and run (root: /var/lib/sembridge,

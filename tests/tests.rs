@@ -20,3 +20,4 @@ mod secure;
 mod serve;
 mod sigv4;
 mod tls;
+mod trec_run;

@@ -289,9 +289,23 @@ pub fn positive<T: TryFrom<u64> + Clone + Send + Sync + 'static>()
     clap::builder::RangedU64ValueParser::<T>::new().range(1..)
 }
 
-/// Parse `i/n` (0 <= i < n).
+/// Parse `i/n` (0 <= i < n), or `auto` / `auto/N`: the worker index (and count) from a batch
+/// scheduler's environment (Kubernetes Indexed Job, Slurm array; see
+/// [`crate::corpus::shard_from_env`]).
 pub fn parse_shard(s: &str) -> std::result::Result<(u32, u32), String> {
-    let (i, n) = s.split_once('/').ok_or("expected i/n, e.g. 0/2")?;
+    if let Some(rest) = s.trim().strip_prefix("auto") {
+        let count = match rest.strip_prefix('/') {
+            None if rest.is_empty() => None,
+            Some(n) => Some(
+                n.trim()
+                    .parse::<u32>()
+                    .map_err(|_| format!("`{n}` is not a number (auto/N: N workers)"))?,
+            ),
+            None => return Err("expected auto, auto/N or i/n".into()),
+        };
+        return crate::corpus::shard_from_env(count, |v| std::env::var(v).ok());
+    }
+    let (i, n) = s.split_once('/').ok_or("expected i/n, e.g. 0/2, or auto")?;
     let i: u32 = i
         .trim()
         .parse()

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::eval::plot::{PlotPoint, Series, write_recall_latency_svg};
 use crate::eval::report::render_markdown;
 use crate::eval::run::{EvalConfig, evaluate};
+use crate::eval::trec::write_trec_run;
 use crate::exact::Store;
 use crate::query::QueryParams;
 
@@ -48,6 +49,11 @@ pub struct EvalArgs {
     /// Print JSON instead of the Markdown table.
     #[arg(long)]
     pub json: bool,
+    /// Write one TREC run file per mode into this folder (`bm25.run`, `knn.run`, `hybrid.run`,
+    /// `exact.run`; depth 100): trec_eval / pytrec_eval score them as sembridge does (ties in
+    /// sembridge's order, by doc id).
+    #[arg(long)]
+    pub trec_run: Option<PathBuf>,
 }
 
 impl EvalArgs {
@@ -73,6 +79,14 @@ impl EvalArgs {
         }
         if let Some(p) = &self.plot {
             check_output("--plot", p)?;
+        }
+        if let Some(dir) = &self.trec_run {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                Error::config(
+                    "--trec-run",
+                    format!("cannot create {}: {e}", dir.display()),
+                )
+            })?;
         }
         let mut q = QueryParams::new(&self.index);
         self.search.apply(&mut q)?;
@@ -105,6 +119,7 @@ pub async fn run(a: EvalArgs) -> anyhow::Result<u8> {
         sweep: a.sweep.clone(),
     };
     let report = evaluate(&engine, &embedder, store.as_ref(), &queries, &qrels, &cfg).await?;
+    let depth = cfg.depth;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -114,14 +129,39 @@ pub async fn run(a: EvalArgs) -> anyhow::Result<u8> {
         );
         println!("{}", render_markdown(&report.modes));
         if !report.sweep.is_empty() {
-            println!("\n| candidates | ANN recall@10 | p50 ms | p95 ms |\n|---:|---:|---:|---:|");
+            println!(
+                "\n| candidates | ANN recall@10 | ANN recall@100 | p50 ms | p95 ms | p99 ms |\n\
+                 |---:|---:|---:|---:|---:|---:|"
+            );
             for s in &report.sweep {
+                let at100 = s.ann_recall_at100.map_or("-".into(), |r| format!("{r:.4}"));
                 println!(
-                    "| {} | {:.4} | {:.2} | {:.2} |",
-                    s.candidates, s.ann_recall_at10, s.latency_p50_ms, s.latency_p95_ms
+                    "| {} | {:.4} | {at100} | {:.2} | {:.2} | {:.2} |",
+                    s.candidates,
+                    s.ann_recall_at10,
+                    s.latency_p50_ms,
+                    s.latency_p95_ms,
+                    s.latency_p99_ms
                 );
             }
+            println!("(latency: the k = 10 pass, one query at a time, query embedding excluded)");
         }
+    }
+    if let Some(dir) = &a.trec_run {
+        for (mode, runs) in &report.runs {
+            let path = dir.join(format!("{mode}.run"));
+            write_trec_run(&path, runs, depth, &format!("sembridge-{mode}"))?;
+        }
+        eprintln!(
+            "TREC run files ({}) in {}",
+            report
+                .runs
+                .keys()
+                .map(|m| format!("{m}.run"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            dir.display()
+        );
     }
     if let Some(path) = &a.plot {
         let series = Series {

@@ -105,7 +105,9 @@ pub struct IngestArgs {
     /// What to do with a bad record.
     #[arg(long, value_enum, default_value_t = OnError::Skip)]
     pub on_error: OnError,
-    /// Ingest only shard i of n (deterministic partition by id hash), e.g. 0/2.
+    /// Ingest only shard i of n (deterministic partition by id hash), e.g. 0/2; `auto` (or
+    /// `auto/N`) reads i and n from a Kubernetes Indexed Job (JOB_COMPLETION_INDEX with N or
+    /// SEMBRIDGE_SHARD_COUNT) or a Slurm array (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT).
     #[arg(long, value_parser = parse_shard)]
     pub shard: Option<(u32, u32)>,
     /// Bulk requests in flight.

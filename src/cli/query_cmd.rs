@@ -86,6 +86,10 @@ pub struct ExactArgs {
     pub dot: bool,
     #[arg(long)]
     pub json: bool,
+    /// With --queries: also write the exact top-k (k at least 100) of every judged query as a
+    /// TREC run file (ground truth for ANN recall; ties in sembridge's order, by doc id).
+    #[arg(long, requires = "queries")]
+    pub trec_run: Option<PathBuf>,
 }
 
 pub async fn run_query(a: QueryArgs) -> anyhow::Result<u8> {
@@ -146,7 +150,17 @@ pub fn run_exact(a: ExactArgs) -> anyhow::Result<u8> {
         similarity: if a.dot { Similarity::Dot } else { a.similarity },
     };
     if let (Some(queries), Some(qrels)) = (&a.queries, &a.qrels) {
-        return evaluate_store(&store, &embedder, queries, qrels, params, a.json);
+        if let Some(p) = &a.trec_run {
+            super::args::check_output("--trec-run", p)?;
+        }
+        return evaluate_store(
+            &store,
+            &embedder,
+            (queries, qrels),
+            params,
+            a.json,
+            a.trec_run.as_deref(),
+        );
     }
     let text = a.text.as_deref().unwrap_or_default();
     let q = embedder.embed_queries(&[text])?;
@@ -170,10 +184,10 @@ pub fn run_exact(a: ExactArgs) -> anyhow::Result<u8> {
 fn evaluate_store(
     store: &Store,
     embedder: &crate::embed::Embedder,
-    queries: &Path,
-    qrels: &Path,
+    (queries, qrels): (&Path, &Path),
     mut params: ExactParams,
     as_json: bool,
+    trec_run: Option<&Path>,
 ) -> anyhow::Result<u8> {
     use crate::eval::{mean_over_queries, ndcg_at, recall_at};
     check_file("--queries", queries)?;
@@ -192,9 +206,14 @@ fn evaluate_store(
     let texts: Vec<&str> = judged.iter().map(|q| q.text.as_str()).collect();
     let vectors = embedder.embed_queries(&texts)?;
     params.k = params.k.max(100);
+    let started = std::time::Instant::now();
     let hits = crate::exact::search(store, &vectors, &params)?;
+    let search_secs = started.elapsed().as_secs_f64();
     let runs: std::collections::BTreeMap<String, Vec<Hit>> =
         judged.iter().map(|q| q.id.clone()).zip(hits).collect();
+    if let Some(path) = trec_run {
+        crate::eval::trec::write_trec_run(path, &runs, params.k, "sembridge-exact")?;
+    }
     let ndcg10 = mean_over_queries(&qrels, &runs, |r, j| ndcg_at(r, j, 10));
     let recall100 = mean_over_queries(&qrels, &runs, |r, j| recall_at(r, j, 100));
     let mrr10 = mean_over_queries(&qrels, &runs, |r, j| crate::eval::mrr_at(r, j, 10));
@@ -203,6 +222,7 @@ fn evaluate_store(
         let out = json!({
             "queries": judged.len(), "vectors": store.len(), "documents": passages.unwrap_or(store.len()),
             "ndcg10": ndcg10, "recall100": recall100, "mrr10": mrr10,
+            "k": params.k, "search_secs": search_secs,
         });
         println!("{out}");
     } else {

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 pub use beir::{read_qrels, read_queries};
 pub use format::{CorpusFormat, KNOWN_EXTENSIONS};
 pub use reader::CorpusReader;
-pub use shard::{corpus_fingerprint, shard_of};
+pub use shard::{SHARD_COUNT_VAR, corpus_fingerprint, shard_from_env, shard_of};
 
 /// The engines' `_id` limit (OpenSearch and Elasticsearch both refuse longer ids): a longer id is a
 /// record error here, at its file and line, rather than a bulk failure later.

@@ -53,3 +53,80 @@ pub fn corpus_fingerprint(path: &Path) -> Result<String> {
     }
     Ok(hex::encode(hasher.finalize()))
 }
+
+/// The variable that gives the worker count under a Kubernetes Indexed Job (the Job's
+/// `completions`, which Kubernetes does not put in the pod's environment itself).
+pub const SHARD_COUNT_VAR: &str = "SEMBRIDGE_SHARD_COUNT";
+
+/// `--shard auto` / `--shard auto/N`: this worker's `(index, count)` from a batch scheduler's
+/// environment, read through `env` (so tests need not touch the process environment).
+///
+/// - Kubernetes Indexed Job: the index is `JOB_COMPLETION_INDEX` (0-based); the count is `N` of
+///   `auto/N`, else [`SHARD_COUNT_VAR`].
+/// - Slurm job array: the index is `SLURM_ARRAY_TASK_ID` relative to `SLURM_ARRAY_TASK_MIN`
+///   (divided by `SLURM_ARRAY_TASK_STEP` when set), the count `SLURM_ARRAY_TASK_COUNT` (or `N`);
+///   `--array=1-4` gives shards 0/4..3/4.
+///
+/// Errors name the variables so the job definition can be fixed.
+pub fn shard_from_env(
+    count: Option<u32>,
+    env: impl Fn(&str) -> Option<String>,
+) -> std::result::Result<(u32, u32), String> {
+    fn num(
+        env: &dyn Fn(&str) -> Option<String>,
+        var: &str,
+    ) -> std::result::Result<Option<u32>, String> {
+        match env(var) {
+            None => Ok(None),
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .map(Some)
+                .map_err(|_| format!("{var}={v:?} is not a non-negative integer")),
+        }
+    }
+    let env: &dyn Fn(&str) -> Option<String> = &env;
+    let (index, count, source) = if let Some(i) = num(env, "JOB_COMPLETION_INDEX")? {
+        let n = match count {
+            Some(n) => n,
+            None => num(env, SHARD_COUNT_VAR)?.ok_or_else(|| {
+                format!(
+                    "JOB_COMPLETION_INDEX={i} (Kubernetes Indexed Job) gives the worker index but not \
+                     the count: use --shard auto/N or set {SHARD_COUNT_VAR} to the Job's completions"
+                )
+            })?,
+        };
+        (i, n, "JOB_COMPLETION_INDEX")
+    } else if let Some(id) = num(env, "SLURM_ARRAY_TASK_ID")? {
+        let min = num(env, "SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+        let step = num(env, "SLURM_ARRAY_TASK_STEP")?.unwrap_or(1).max(1);
+        if id < min || (id - min) % step != 0 {
+            return Err(format!(
+                "SLURM_ARRAY_TASK_ID={id} is not on the array SLURM_ARRAY_TASK_MIN={min}, \
+                 SLURM_ARRAY_TASK_STEP={step}"
+            ));
+        }
+        let n = match count {
+            Some(n) => n,
+            None => num(env, "SLURM_ARRAY_TASK_COUNT")?.ok_or(
+                "SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not: use --shard auto/N",
+            )?,
+        };
+        ((id - min) / step, n, "SLURM_ARRAY_TASK_ID")
+    } else {
+        return Err(format!(
+            "--shard auto found neither JOB_COMPLETION_INDEX (Kubernetes Indexed Job, with \
+             {SHARD_COUNT_VAR} or auto/N for the count) nor SLURM_ARRAY_TASK_ID (Slurm job array) \
+             in the environment; pass --shard i/n"
+        ));
+    };
+    if count == 0 {
+        return Err(format!("--shard auto: the worker count from {source} is 0"));
+    }
+    if index >= count {
+        return Err(format!(
+            "--shard auto: worker index {index} (from {source}) is not below the count {count}"
+        ));
+    }
+    Ok((index, count))
+}

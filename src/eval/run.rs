@@ -31,8 +31,13 @@ pub struct EvalConfig {
 pub struct SweepPoint {
     pub candidates: usize,
     pub ann_recall_at10: f64,
+    /// kNN recall@100 against exact, from a second pass at k = 100 (only where the candidates
+    /// are at least 100: the engines need num_candidates >= k).
+    pub ann_recall_at100: Option<f64>,
+    /// Latency percentiles of the k = 10 pass, queries one at a time.
     pub latency_p50_ms: f64,
     pub latency_p95_ms: f64,
+    pub latency_p99_ms: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -42,9 +47,13 @@ pub struct EvalReport {
     pub queries: usize,
     pub modes: Vec<ModeReport>,
     pub sweep: Vec<SweepPoint>,
+    /// Each mode's results (mode -> query id -> hits at the run depth), for `--trec-run`.
+    #[serde(skip)]
+    pub runs: BTreeMap<String, Runs>,
 }
 
-type Runs = BTreeMap<String, Vec<Hit>>;
+/// Query id -> its hits.
+pub type Runs = BTreeMap<String, Vec<Hit>>;
 
 /// Run every mode for every judged query. `store` (the corpus vectors) enables the exact mode
 /// and ANN recall. Query embedding and exact search run on Tokio's blocking pool, hence the
@@ -86,13 +95,11 @@ pub async fn evaluate(
     let mut p = cfg.query.clone();
     p.k = cfg.depth;
     let mut reports = Vec::new();
-    let mut knn_runs = Runs::new();
+    let mut all_runs = BTreeMap::new();
     for mode in [Mode::Bm25, Mode::Knn, Mode::Hybrid] {
         let (runs, lat) = run_mode(engine, &judged, &vectors, mode, &p).await?;
         reports.push(ModeReport::compute(mode.to_string(), qrels, &runs, &lat));
-        if mode == Mode::Knn {
-            knn_runs = runs;
-        }
+        all_runs.insert(mode.to_string(), runs);
     }
 
     if let Some(store) = store {
@@ -122,13 +129,14 @@ pub async fn evaluate(
         let (knn10, _) = run_mode(engine, &judged, &vectors, Mode::Knn, &p10).await?;
         let ann = AnnRecall {
             at10: mean_ann_recall_at(&knn10, &exact_runs, 10),
-            at100: mean_ann_recall_at(&knn_runs, &exact_runs, 100),
+            at100: mean_ann_recall_at(&all_runs[&Mode::Knn.to_string()], &exact_runs, 100),
         };
         if let Some(knn) = reports.iter_mut().find(|r| r.mode == "knn") {
             knn.ann_recall = Some(ann);
         }
         exact_report.ann_recall = None;
         reports.push(exact_report);
+        all_runs.insert("exact".to_string(), exact_runs.clone());
 
         let mut sweep = Vec::new();
         for &c in &cfg.sweep {
@@ -137,11 +145,21 @@ pub async fn evaluate(
             ps.candidates = c.max(10);
             let (runs, mut lat) = run_mode(engine, &judged, &vectors, Mode::Knn, &ps).await?;
             lat.sort_by(f64::total_cmp);
+            let ann_recall_at100 = if ps.candidates >= 100 {
+                let mut p100 = ps.clone();
+                p100.k = 100;
+                let (runs100, _) = run_mode(engine, &judged, &vectors, Mode::Knn, &p100).await?;
+                Some(mean_ann_recall_at(&runs100, &exact_runs, 100))
+            } else {
+                None
+            };
             sweep.push(SweepPoint {
                 candidates: ps.candidates,
                 ann_recall_at10: mean_ann_recall_at(&runs, &exact_runs, 10),
+                ann_recall_at100,
                 latency_p50_ms: super::percentile(&lat, 50.0),
                 latency_p95_ms: super::percentile(&lat, 95.0),
+                latency_p99_ms: super::percentile(&lat, 99.0),
             });
         }
         return Ok(EvalReport {
@@ -150,6 +168,7 @@ pub async fn evaluate(
             queries: judged.len(),
             modes: reports,
             sweep,
+            runs: all_runs,
         });
     }
     Ok(EvalReport {
@@ -158,6 +177,7 @@ pub async fn evaluate(
         queries: judged.len(),
         modes: reports,
         sweep: Vec::new(),
+        runs: all_runs,
     })
 }
 
