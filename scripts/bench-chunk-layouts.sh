@@ -3,14 +3,14 @@
 # writes docs/chunk-layouts.md. Needs the engines up (scripts/engines.sh), the venv (scripts/setup.sh), a built
 # release binary (only to embed the queries) and the passage store from scripts/bench-chunking.sh.
 # Usage: scripts/bench-chunk-layouts.sh [extra options of bench-chunk-layouts.py, e.g. --repeat 3]
-# Environment: STORE (default scifact-int8-c256-o64.sbv in $SEMBRIDGE_HOME/testdata), SCIFACT, MODEL, DOC.
+# Environment: STORE (default scifact-all-MiniLM-L6-v2-c256-o64.sbv in $SEMBRIDGE_HOME/testdata), SCIFACT, MODEL, DOC.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 SCIFACT="${SCIFACT:-$SHARED/datasets/scifact}"
-MODEL="${MODEL:-$SEMBRIDGE_HOME/models/all-MiniLM-L6-v2-int8}"
+MODEL="${MODEL:-$SEMBRIDGE_HOME/models/all-MiniLM-L6-v2}"
 DATA="$SEMBRIDGE_HOME/testdata"
-STORE="${STORE:-$DATA/scifact-int8-c256-o64.sbv}"
+STORE="${STORE:-$DATA/scifact-all-MiniLM-L6-v2-c256-o64.sbv}"
 DOC="${DOC:-$REPO_ROOT/docs/chunk-layouts.md}"
 PY="$VENV/bin/python"; [[ -x "$PY" ]] || die "no venv at $VENV (run scripts/setup.sh)"
 [[ -f $STORE ]] || die "no passage store $STORE (scripts/bench-chunking.sh builds it)"

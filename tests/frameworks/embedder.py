@@ -43,10 +43,16 @@ def sembridge_home() -> Path:
 
 
 def default_model_dir() -> Path:
+    """SEMBRIDGE_MODEL as sembridge reads it: a folder, or an installed model's name (a folder
+    under $SEMBRIDGE_HOME/models, scripts/models.sh); default all-MiniLM-L6-v2."""
     env = os.environ.get("SEMBRIDGE_MODEL")
     if env:
-        return Path(env)
-    return sembridge_home() / "models" / "all-MiniLM-L6-v2-int8"
+        p = Path(env)
+        named = sembridge_home() / "models" / env
+        if not p.exists() and len(p.parts) == 1 and named.is_dir():
+            return named
+        return p
+    return sembridge_home() / "models" / "all-MiniLM-L6-v2"
 
 
 def document_text(title: Optional[str], text: Optional[str]) -> str:
