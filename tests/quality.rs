@@ -48,7 +48,10 @@ fn exact_search_matches_the_reference_ndcg_int8() {
     // cosine computation with the same model (issue 24); tolerance 0.001 as issue 5 states.
     let ndcg = exact_ndcg(ModelKind::Int8);
     let reference = support::DEFAULT_SCIFACT_NDCG10;
-    assert!((ndcg - reference).abs() <= 0.001, "nDCG@10 {ndcg:.4} vs {reference}");
+    assert!(
+        (ndcg - reference).abs() <= 0.001,
+        "nDCG@10 {ndcg:.4} vs {reference}"
+    );
 }
 
 #[test]
@@ -94,7 +97,10 @@ async fn quality_bars(engine: &Engine, info: &EngineInfo) {
     let hybrid = support::mode(&report, "hybrid").ndcg10;
     // Measured reference: Python onnxruntime + exact cosine, default model (issue 24).
     let reference = support::DEFAULT_SCIFACT_NDCG10;
-    assert!((exact - reference).abs() <= 0.001, "exact {exact:.4} vs {reference}");
+    assert!(
+        (exact - reference).abs() <= 0.001,
+        "exact {exact:.4} vs {reference}"
+    );
     // Issue 5: kNN within 0.005 nDCG@10 of exact, ANN recall@10 >= 0.98 at the defaults.
     assert!(
         (knn.ndcg10 - exact).abs() <= 0.005,

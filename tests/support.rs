@@ -219,12 +219,10 @@ pub fn scifact_store(model: ModelKind) -> PathBuf {
 pub fn scifact_chunked_store() -> PathBuf {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let path = sembridge::paths::home()
-        .join("testdata")
-        .join(format!(
-            "scifact-{}-c256-o64.sbv",
-            sembridge::paths::DEFAULT_MODEL
-        ));
+    let path = sembridge::paths::home().join("testdata").join(format!(
+        "scifact-{}-c256-o64.sbv",
+        sembridge::paths::DEFAULT_MODEL
+    ));
     if path.is_file() {
         return path;
     }

@@ -183,7 +183,10 @@ mod tests {
             root.path().join("bge-small-en-v1.5")
         );
         let folder = root.path().join("bge-small-en-v1.5");
-        assert_eq!(resolve_in(Path::new("/nonexistent"), &folder).unwrap(), folder);
+        assert_eq!(
+            resolve_in(Path::new("/nonexistent"), &folder).unwrap(),
+            folder
+        );
     }
 
     #[test]
@@ -192,7 +195,9 @@ mod tests {
         model(root.path(), "e5-small-v2", None);
         let err = resolve_in(root.path(), Path::new("e5-small")).unwrap_err();
         assert!(
-            err.contains("e5-small is neither") && err.contains("installed in") && err.contains("e5-small-v2"),
+            err.contains("e5-small is neither")
+                && err.contains("installed in")
+                && err.contains("e5-small-v2"),
             "{err}"
         );
         let err = resolve_in(root.path(), Path::new("some/missing/dir")).unwrap_err();
