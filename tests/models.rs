@@ -427,12 +427,13 @@ async fn slice_on_engine(engine: &Engine, info: &EngineInfo, name: &str) {
         (knn - exact).abs() <= 0.005,
         "{name}: knn {knn:.4} vs exact {exact:.4}"
     );
-    // Hybrid (RRF k=60) vs the better of its two inputs. On the whole corpus with MiniLM it
-    // clears max + 0.01 (tests/quality.rs); on this slice, where every judged document is one of
-    // 1,3xx and the stronger models are close to BM25, what held in every measured run (see
-    // docs/models.md) is that fusion does not lose against the better input by more than 0.01.
+    // Hybrid (RRF k=60) vs the better of its two inputs. Issue 5's bar (max + 0.01) held on the
+    // slice for the default model (+0.019 OpenSearch, +0.025 Elasticsearch) but not for
+    // bge-small (+0.009 on both: kNN alone, 0.820, is already well above BM25, 0.788), measured
+    // with `sembridge eval` (docs/models.md). What held in every run: fusion never loses against
+    // the better input.
     assert!(
-        hybrid >= bm25.max(knn) - 0.01,
+        hybrid >= bm25.max(knn),
         "{name}: hybrid {hybrid:.4} bm25 {bm25:.4} knn {knn:.4}"
     );
     engine.delete_index(&index).await.unwrap();
