@@ -3,7 +3,7 @@
 # the default int8 model. For each setting (off = truncation at max_seq_length, then
 # --chunk-tokens N --chunk-overlap M):
 # - quality: the whole corpus embedded once into a store cached under $SEMBRIDGE_HOME/testdata
-#   (scifact-int8.sbv, scifact-int8-cN-oM.sbv), then `sembridge exact --queries --qrels`:
+#   (scifact-all-MiniLM-L6-v2.sbv, scifact-all-MiniLM-L6-v2-cN-oM.sbv), then `sembridge exact --queries --qrels`:
 #   document-level nDCG@10 / recall@100 (MaxP: a document scores as its best passage);
 # - embedding cost: the first EMBED_DOCS documents embedded again in this run, one setting after
 #   the other (wall seconds, and the ratio to `off` measured in the same command);
@@ -19,7 +19,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 SWEEP="${SWEEP:-off 256/64 128/32}"
 EMBED_DOCS="${EMBED_DOCS:-500}"
 SCIFACT="${SCIFACT:-$SHARED/datasets/scifact}"
-MODEL="${MODEL:-$SEMBRIDGE_HOME/models/all-MiniLM-L6-v2-int8}"
+MODEL="${MODEL:-$SEMBRIDGE_HOME/models/all-MiniLM-L6-v2}"
 DATA="$SEMBRIDGE_HOME/testdata"
 mkdir -p "$DATA"
 [[ -f "$SCIFACT/corpus.jsonl" ]] || die "SciFact not found in $SCIFACT (set SCIFACT)"
@@ -35,7 +35,7 @@ flags_of() { # setting -> the chunk flags
   [[ $1 == off ]] || echo "--chunk-tokens ${1%/*} --chunk-overlap ${1#*/}"
 }
 store_of() {
-  if [[ $1 == off ]]; then echo "$DATA/scifact-int8.sbv"; else echo "$DATA/scifact-int8-c${1%/*}-o${1#*/}.sbv"; fi
+  if [[ $1 == off ]]; then echo "$DATA/scifact-all-MiniLM-L6-v2.sbv"; else echo "$DATA/scifact-all-MiniLM-L6-v2-c${1%/*}-o${1#*/}.sbv"; fi
 }
 secs_since() { echo "$(date +%s.%N) - $1" | bc; }
 

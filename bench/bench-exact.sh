@@ -7,7 +7,7 @@
 # Usage: bench/bench-exact.sh [--store PATH] [extra bench_exact args, e.g. --corpus-chunk 32768]
 #   --store PATH  benchmark an existing store (e.g. SciFact from `sembridge embed`) instead;
 #                 its queries must be a raw f32 file: pass --queries PATH --batch N as well.
-#   --scifact     benchmark the SciFact store instead ($SEMBRIDGE_HOME/testdata/scifact-int8.sbv,
+#   --scifact     benchmark the SciFact store instead ($SEMBRIDGE_HOME/testdata/scifact-all-MiniLM-L6-v2.sbv,
 #                 5,183 x 384, default int8 model) with the first 100 judged test queries, embedded
 #                 with `sembridge embed --queries` (cached under $SEMBRIDGE_HOME/bench); must come
 #                 first. SINGLE defaults to 300 and BATCHES to 30 there (a query takes microseconds).
@@ -33,7 +33,7 @@ log "building the bench_exact example (bench/bench_exact.rs, release)"
 if [[ $SCIFACT == 1 ]]; then
   (cd "$REPO_ROOT" && cargo build --release --quiet --bin sembridge)
   DATA="$SHARED/datasets/scifact"
-  SF_STORE="$SEMBRIDGE_HOME/testdata/scifact-int8.sbv"
+  SF_STORE="$SEMBRIDGE_HOME/testdata/scifact-all-MiniLM-L6-v2.sbv"
   QSTORE="$BENCH/scifact-queries-int8.sbv"; QRAW="$BENCH/scifact-queries-100x384.f32"
   if [[ ! -f "$SF_STORE" ]]; then
     log "embedding the SciFact corpus once (about 5 minutes on 2 cores)"

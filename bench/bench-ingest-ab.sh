@@ -8,7 +8,7 @@
 # Usage: bench/bench-ingest-ab.sh [--base REV] [--engine opensearch|elasticsearch] [--reps R]
 #   --base REV   the revision to compare with (default HEAD~1; issue 10's refactor was measured
 #                against 0e52683)
-# Needs: the engine running, $SEMBRIDGE_HOME/testdata/scifact-int8.sbv (built by the tests).
+# Needs: the engine running, $SEMBRIDGE_HOME/testdata/scifact-all-MiniLM-L6-v2.sbv (built by the tests).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 
@@ -26,7 +26,7 @@ URL="$(engine_http_url "$ENGINE")"
 PY="$VENV/bin/python"; [[ -x "$PY" ]] || die "no venv at $VENV (run scripts/setup.sh)"
 curl -sf "$URL" >/dev/null || die "$ENGINE is not answering at $URL (scripts/engines.sh start $ENGINE)"
 CORPUS="$SHARED/datasets/scifact/corpus.jsonl"
-STORE="$SEMBRIDGE_HOME/testdata/scifact-int8.sbv"
+STORE="$SEMBRIDGE_HOME/testdata/scifact-all-MiniLM-L6-v2.sbv"
 [[ -f "$STORE" ]] || die "no $STORE (run scripts/test.sh once)"
 REV="$(git -C "$REPO_ROOT" rev-parse --short "$BASE")" || die "--base $BASE is not a revision"
 

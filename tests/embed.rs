@@ -55,7 +55,7 @@ fn expected() -> Vec<(usize, usize, usize, f32)> {
 /// Source of the reference: the sbert.net semantic search example as printed there (expected.tsv),
 /// reproduced exactly by the fp32 export. Tolerance: the published 4 decimals (fp32) and 0.01 (int8
 /// quantization error).
-fn check_sbert_example(embedder: &Embedder, tolerance: f32) {
+pub(crate) fn check_sbert_example(embedder: &Embedder, tolerance: f32) {
     let corpus = lines("corpus.txt");
     let queries = lines("queries.txt");
     let c = embedder

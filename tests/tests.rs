@@ -12,6 +12,7 @@ mod ingest;
 mod interop;
 mod layouts;
 mod lifecycle;
+mod models;
 mod pipeline;
 mod proxy;
 mod quality;

@@ -173,8 +173,9 @@ impl SearchArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct ModelArgs {
-    /// Model folder (sentence-transformers layout with model.onnx and tokenizer.json);
-    /// default: the int8 all-MiniLM-L6-v2 that scripts/setup.sh installs.
+    /// Model: an installed model's name (`sembridge models` lists them; scripts/models.sh installs
+    /// all-MiniLM-L6-v2, bge-small-en-v1.5, e5-small-v2) or a folder (sentence-transformers layout
+    /// with model.onnx and tokenizer.json); default: all-MiniLM-L6-v2 (int8).
     #[arg(long, env = "SEMBRIDGE_MODEL")]
     pub model: Option<PathBuf>,
     /// ONNX Runtime threads (0 = all cores).
@@ -192,16 +193,22 @@ pub struct ModelArgs {
 }
 
 impl ModelArgs {
-    pub fn dir(&self) -> PathBuf {
-        self.model
-            .clone()
-            .unwrap_or_else(crate::paths::default_model_dir)
+    /// The model folder: `--model` as a folder or an installed model's name, else the default.
+    pub fn dir(&self) -> Result<PathBuf> {
+        match &self.model {
+            // A path (or anything that exists) must be a folder: the message says what it is.
+            Some(path) if path.exists() || path.components().count() > 1 => {
+                check_dir("--model", path)?;
+                Ok(path.clone())
+            }
+            Some(name) => crate::embed::installed::resolve(name)
+                .map_err(|message| Error::config("--model", message)),
+            None => Ok(crate::paths::default_model_dir()),
+        }
     }
 
     pub fn load(&self) -> Result<Embedder> {
-        if let Some(dir) = &self.model {
-            check_dir("--model", dir)?;
-        }
+        let dir = self.dir()?;
         if self.token_budget == 0 {
             return Err(Error::config("--token-budget", "must be positive"));
         }
@@ -215,7 +222,7 @@ impl ModelArgs {
             optimization: self.opt_level,
             ..EmbedOptions::default()
         };
-        Embedder::load(&self.dir(), opts)
+        Embedder::load(&dir, opts)
     }
 }
 

@@ -14,6 +14,7 @@ mod ingest_chunking;
 mod ingest_cmd;
 mod ingest_plan;
 mod ingest_swap;
+mod models_cmd;
 mod query_cmd;
 mod serve_cmd;
 mod target;
@@ -62,6 +63,8 @@ pub enum Command {
     Export(export_cmd::ExportArgs),
     /// Serve search over HTTP: /search, /embed, /healthz, /metrics, a page comparing the modes.
     Serve(serve_cmd::ServeArgs),
+    /// List the installed models (`--model NAME`): dims, pooling, prompts, max length, fingerprint, origin.
+    Models(models_cmd::ModelsArgs),
 }
 
 pub fn run() -> anyhow::Result<u8> {
@@ -80,6 +83,7 @@ pub fn run() -> anyhow::Result<u8> {
         Command::Serve(a) => runtime.block_on(serve_cmd::run(a)),
         Command::Export(a) => runtime.block_on(export_cmd::run(a)),
         Command::Alias(a) => runtime.block_on(alias_cmd::run(a)),
+        Command::Models(a) => models_cmd::run(a),
     }
 }
 

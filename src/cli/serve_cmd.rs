@@ -115,7 +115,7 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<u8> {
         info.version,
         engine.url(),
         a.index,
-        a.model.dir().display(),
+        embedder.config().dir.display(),
         store
             .as_ref()
             .map(|(_, p)| format!(", store {p}"))

@@ -8,6 +8,7 @@
 
 pub mod batch;
 mod graph;
+pub mod installed;
 pub mod model;
 pub mod pooling;
 mod runtime;
@@ -72,6 +73,9 @@ pub struct Embedder {
     fingerprint: std::sync::OnceLock<ModelFingerprint>,
     /// Texts embedded so far that were longer than max_seq_length (their tail was cut off).
     truncated: std::sync::atomic::AtomicU64,
+    /// The graph gives a text a vector that depends on the texts batched with it, so it runs one
+    /// text at a time (see [`Embedder::one_text_per_run`]).
+    one_per_run: bool,
 }
 
 impl std::fmt::Debug for Embedder {
@@ -142,13 +146,61 @@ impl Embedder {
             opts,
             fingerprint: std::sync::OnceLock::new(),
             truncated: Default::default(),
+            one_per_run: false,
         };
         if embedder.dims == 0 {
             // The graph does not declare its width: find it by embedding one text.
             let probe = embedder.embed_texts(&["dimension probe".to_owned()])?;
             embedder.dims = probe[0].len();
         }
+        if embedder.depends_on_batch()? {
+            embedder.one_per_run = true;
+            embedder.opts.max_batch = 1;
+            tracing::info!(
+                "{}: the graph's vectors depend on the batch (dynamic int8 quantization): \
+                 embedding one text per run",
+                embedder.config.dir.display()
+            );
+        }
         Ok(embedder)
+    }
+
+    /// Whether a text's vector changes with the texts batched with it. Int8 graphs quantized
+    /// dynamically (ONNX `DynamicQuantizeLinear`: one scale for the whole [batch, sequence,
+    /// hidden] activation tensor, padding included), such as the langchain4j / Xenova graphs
+    /// scripts/models.sh installs, do: between batches of 1 and 32, min cosine 0.988 (MiniLM),
+    /// 0.997 (bge-small), 0.995 (e5-small) over SciFact documents (tests/models_reference.py).
+    /// Such a graph runs one text at a time, which gives every text its own vector whatever the
+    /// corpus around it, and on CPU cost nothing measurable (no padding either). Found by
+    /// embedding two texts of different lengths alone and together.
+    fn depends_on_batch(&self) -> Result<bool> {
+        let texts = [
+            "batch probe".to_owned(),
+            "a longer batch probe, with more words than the other text has".to_owned(),
+        ];
+        let enc = self.tokenize(&texts)?;
+        let together = self.run_batch(&[&enc[0], &enc[1]])?;
+        for (i, e) in enc.iter().enumerate() {
+            let alone = self.run_batch(&[e])?.remove(0);
+            let dot: f64 = alone
+                .iter()
+                .zip(&together[i])
+                .map(|(a, b)| *a as f64 * *b as f64)
+                .sum();
+            let norm = |v: &[f32]| v.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+            let cos = dot / (norm(&alone) * norm(&together[i])).max(1e-30);
+            // fp32 graphs agree to ~1e-7; the dynamic int8 ones differ by ~1e-2.
+            if cos < 1.0 - 1e-5 {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Whether this model embeds one text per ONNX run because its graph's vectors would depend
+    /// on the batch (see `depends_on_batch`); `--max-batch` is then 1 whatever was asked.
+    pub fn one_text_per_run(&self) -> bool {
+        self.one_per_run
     }
 
     pub fn config(&self) -> &ModelConfig {

@@ -6,8 +6,8 @@ src/embed/model.rs reads it: pooling mean/cls/max, L2 normalization when modules
 module, max_seq_length = min(sentence_bert_config, config.json max_position_embeddings), lower-casing
 when do_lower_case, and the query/document prompts sentence-transformers' encode_query /
 encode_document would apply. Texts are tokenized without padding, sorted by token length and cut into
-batches by a padded-token budget, like src/embed/batch.rs, so dynamically quantized models see batches
-of the same shape as in Rust.
+batches by a padded-token budget, like src/embed/batch.rs; a graph whose vectors depend on the batch
+(dynamic int8 quantization) runs one text at a time, as in Rust (src/embed/mod.rs).
 
 Vectors are cached on disk (SQLite, one file per model fingerprint under
 $SEMBRIDGE_HOME/testdata, default ~/.cache/sembridge/testdata), keyed by sha256 of the exact string
@@ -43,10 +43,16 @@ def sembridge_home() -> Path:
 
 
 def default_model_dir() -> Path:
+    """SEMBRIDGE_MODEL as sembridge reads it: a folder, or an installed model's name (a folder
+    under $SEMBRIDGE_HOME/models, scripts/models.sh); default all-MiniLM-L6-v2."""
     env = os.environ.get("SEMBRIDGE_MODEL")
     if env:
-        return Path(env)
-    return sembridge_home() / "models" / "all-MiniLM-L6-v2-int8"
+        p = Path(env)
+        named = sembridge_home() / "models" / env
+        if not p.exists() and len(p.parts) == 1 and named.is_dir():
+            return named
+        return p
+    return sembridge_home() / "models" / "all-MiniLM-L6-v2"
 
 
 def document_text(title: Optional[str], text: Optional[str]) -> str:
@@ -171,7 +177,21 @@ class OnnxEmbedder:
         self.output_name, self.pooled = self._find_output()
         self._lock = threading.Lock()
 
+        self.max_batch = MAX_BATCH
         self.dims = len(self._embed_uncached(["dimension probe"])[0])
+        # As src/embed/mod.rs `depends_on_batch`: a graph quantized dynamically (one int8 scale
+        # for the whole batch's activations) gives a text a vector that depends on its batch, so
+        # it runs one text at a time.
+        probe = ["batch probe", "a longer batch probe, with more words than the other text has"]
+        encs = self.tokenizer.encode_batch(probe, add_special_tokens=True)
+        together = self._run_batch(encs)
+        for i, e in enumerate(encs):
+            alone = self._run_batch([e])[0].astype(np.float64)
+            t = together[i].astype(np.float64)
+            cos = float(alone @ t / max(np.linalg.norm(alone) * np.linalg.norm(t), 1e-30))
+            if cos < 1.0 - 1e-5:
+                self.max_batch = 1
+                break
         self.fingerprint = {
             "onnx_sha256": _sha256_file(self.config.onnx_path),
             "tokenizer_sha256": _sha256_file(self.config.tokenizer_path),
@@ -246,14 +266,13 @@ class OnnxEmbedder:
             v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
         return v.astype(np.float32)
 
-    @staticmethod
-    def _plan_batches(lengths: Sequence[int]) -> list[list[int]]:
+    def _plan_batches(self, lengths: Sequence[int]) -> list[list[int]]:
         order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
         batches, cur, longest = [], [], 0
         for i in order:
             n = max(lengths[i], 1)
             new_longest = max(longest, n)
-            if cur and ((len(cur) + 1) * new_longest > TOKEN_BUDGET or len(cur) >= MAX_BATCH):
+            if cur and ((len(cur) + 1) * new_longest > TOKEN_BUDGET or len(cur) >= self.max_batch):
                 batches.append(cur)
                 cur, longest = [], 0
             longest = max(longest, n)

@@ -110,7 +110,7 @@ async fn serve_answers_every_endpoint(engine: &Engine, info: &EngineInfo) {
     .await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["dims"], 384);
-    assert_eq!(answer["model"], "all-MiniLM-L6-v2-int8");
+    assert_eq!(answer["model"], sembridge::paths::DEFAULT_MODEL);
     let got: Vec<Vec<f32>> = serde_json::from_value(answer["vectors"].clone()).unwrap();
     let want = support::int8_embedder().embed_queries(&[QUERY]).unwrap();
     assert_eq!(got.len(), 2);
