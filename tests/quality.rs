@@ -90,7 +90,7 @@ async fn quality_bars(engine: &Engine, info: &EngineInfo) {
     let knn = support::mode(&report, "knn");
     let bm25 = support::mode(&report, "bm25").ndcg10;
     let hybrid = support::mode(&report, "hybrid").ndcg10;
-    // Measured reference: Python onnxruntime + exact cosine, int8 model: 0.6468 (issue 5).
+    // Measured reference: Python onnxruntime + exact cosine, int8 model: 0.6468.
     assert!((exact - 0.6468).abs() <= 0.001, "exact {exact:.4}");
     // Issue 5: kNN within 0.005 nDCG@10 of exact, ANN recall@10 >= 0.98 at the defaults.
     assert!(

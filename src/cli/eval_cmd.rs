@@ -11,8 +11,8 @@ use super::args::{ConnArgs, ModelArgs, SearchArgs, check_file, check_output};
 use crate::corpus::{read_qrels, read_queries};
 use crate::engines::Engine;
 use crate::error::{Error, Result};
-use crate::eval::plot::{PlotPoint, Series, write_recall_latency_svg};
-use crate::eval::report::render_markdown;
+use crate::eval::plot::write_sweep_svg;
+use crate::eval::report::{render_markdown, render_sweep_markdown};
 use crate::eval::run::{EvalConfig, evaluate};
 use crate::exact::Store;
 use crate::query::QueryParams;
@@ -98,7 +98,8 @@ pub async fn run(a: EvalArgs) -> anyhow::Result<u8> {
         )
         .into());
     }
-    super::target::prepare(&engine, &mut query, &a.fields, &a.search, Some(&embedder)).await?;
+    let guard = a.search.guard(Some(&embedder));
+    crate::query::prepare(&engine, &mut query, &a.fields.request(), &guard).await?;
     let cfg = EvalConfig {
         query,
         depth: 100,
@@ -114,35 +115,12 @@ pub async fn run(a: EvalArgs) -> anyhow::Result<u8> {
         );
         println!("{}", render_markdown(&report.modes));
         if !report.sweep.is_empty() {
-            println!("\n| candidates | ANN recall@10 | p50 ms | p95 ms |\n|---:|---:|---:|---:|");
-            for s in &report.sweep {
-                println!(
-                    "| {} | {:.4} | {:.2} | {:.2} |",
-                    s.candidates, s.ann_recall_at10, s.latency_p50_ms, s.latency_p95_ms
-                );
-            }
+            print!("\n{}", render_sweep_markdown(&report.sweep));
         }
     }
     if let Some(path) = &a.plot {
-        let series = Series {
-            name: format!("{} {}", info.kind, info.version),
-            points: report
-                .sweep
-                .iter()
-                .map(|s| PlotPoint {
-                    latency_ms: s.latency_p50_ms,
-                    recall: s.ann_recall_at10,
-                    label: Some(s.candidates.to_string()),
-                })
-                .collect(),
-        };
-        write_recall_latency_svg(
-            path,
-            "kNN recall@10 vs latency (candidates sweep)",
-            "p50 latency (ms)",
-            "ANN recall@10 vs exact",
-            &[series],
-        )?;
+        let name = format!("{} {}", info.kind, info.version);
+        write_sweep_svg(path, &name, &report.sweep)?;
     }
     Ok(EXIT_OK)
 }
