@@ -66,9 +66,10 @@ async fn chunked_scifact(engine: &Engine, info: &EngineInfo) {
     assert_eq!(summary["passages"], store.len(), "every passage sent");
     support::assert_scifact_complete(engine, &index).await;
     let mut query = QueryParams::new(&index);
-    let layout = sembridge::query::prepare(engine, &mut query, &Default::default(), &Default::default())
-        .await
-        .unwrap();
+    let layout =
+        sembridge::query::prepare(engine, &mut query, &Default::default(), &Default::default())
+            .await
+            .unwrap();
     assert_eq!(
         layout.schema.passages.as_deref(),
         Some("passages"),

@@ -280,4 +280,3 @@ fn print_summary(s: &Summary, engine: &str) {
     }
     eprintln!("checkpoint: {}", s.checkpoint.display());
 }
-

@@ -265,7 +265,7 @@ mod tests {
         let mut argv = vec!["sembridge", "ingest", "--index", "x", "--corpus", "c.jsonl"];
         argv.extend(extra);
         match Cli::try_parse_from(argv)?.command {
-            Command::Ingest(a) => Ok(a),
+            Command::Ingest(a) => Ok(*a),
             _ => unreachable!(),
         }
     }

@@ -47,7 +47,7 @@ pub enum Command {
     /// Embed a corpus or queries into a local vector store file.
     Embed(embed_cmd::EmbedArgs),
     /// Stream a corpus through the model into bulk indexing.
-    Ingest(ingest_cmd::IngestArgs),
+    Ingest(Box<ingest_cmd::IngestArgs>),
     /// Search an index: bm25, knn or hybrid.
     Query(query_cmd::QueryArgs),
     /// Exact (brute force) search over a local vector store.
@@ -71,7 +71,7 @@ pub fn run() -> anyhow::Result<u8> {
     match cli.command {
         Command::Info(a) => runtime.block_on(info::run(a)),
         Command::Embed(a) => embed_cmd::run(a),
-        Command::Ingest(a) => runtime.block_on(ingest_cmd::run(a)),
+        Command::Ingest(a) => runtime.block_on(ingest_cmd::run(*a)),
         Command::Query(a) => runtime.block_on(query_cmd::run_query(a)),
         Command::Exact(a) => query_cmd::run_exact(a),
         Command::Eval(a) => runtime.block_on(eval_cmd::run(a)),

@@ -44,8 +44,7 @@ pub fn evaluate_store(
     let vectors = embedder.embed_queries(&texts)?;
     params.k = params.k.max(100);
     let hits = crate::exact::search(store, &vectors, &params)?;
-    let runs: BTreeMap<String, Vec<Hit>> =
-        judged.iter().map(|q| q.id.clone()).zip(hits).collect();
+    let runs: BTreeMap<String, Vec<Hit>> = judged.iter().map(|q| q.id.clone()).zip(hits).collect();
     let m = ModeReport::compute("exact", qrels, &runs, &[]);
     let passages = store.passages().map(|p| p.parents.len());
     Ok(StoreReport {

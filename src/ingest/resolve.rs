@@ -155,9 +155,9 @@ pub async fn resolve(
         None => (docs, None),
     };
     let version = match &request.alias {
-        Some(alias) => Some(
-            crate::lifecycle::swap::version_to_write(alias, vectors, &docs, options).await?,
-        ),
+        Some(alias) => {
+            Some(crate::lifecycle::swap::version_to_write(alias, vectors, &docs, options).await?)
+        }
         None => None,
     };
     let written = match &version {

@@ -32,7 +32,11 @@ pub struct SwapPlan {
 #[derive(Debug)]
 pub enum SwapStep<'a> {
     /// The gate measured the version (said also when it fails, before the error).
-    Gate { version: &'a str, ndcg: f64, min: f64 },
+    Gate {
+        version: &'a str,
+        ndcg: f64,
+        min: f64,
+    },
     /// The alias moved onto `version`, which holds `count` documents; it pointed at `before`.
     Moved {
         version: &'a str,
@@ -142,20 +146,13 @@ async fn gate_ndcg(
     let queries = crate::corpus::read_queries(&gate.queries)?;
     let qrels = crate::corpus::read_qrels(&gate.qrels)?;
     let mut query = crate::query::QueryParams::new(version);
-    crate::query::prepare(
-        engine,
-        &mut query,
-        &Default::default(),
-        &Default::default(),
-    )
-    .await?;
+    crate::query::prepare(engine, &mut query, &Default::default(), &Default::default()).await?;
     let cfg = crate::eval::run::EvalConfig {
         query,
         depth: 100,
         sweep: Vec::new(),
     };
-    let report =
-        crate::eval::run::evaluate(engine, embedder, None, &queries, &qrels, &cfg).await?;
+    let report = crate::eval::run::evaluate(engine, embedder, None, &queries, &qrels, &cfg).await?;
     Ok(report
         .modes
         .iter()
