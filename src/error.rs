@@ -73,7 +73,9 @@ pub enum Error {
     /// only, so it is refused rather than shown as if whole. Transient: once the cluster has
     /// promoted replicas or the node is back, the same request answers whole.
     #[error(
-        "{url}: {failed} of {total} shards of `{index}` failed ({reason}); the answer would be          partial, so it is refused (a node down? check _cluster/health; replicas keep an index          whole when a node is lost)"
+        "{url}: {failed} of {total} shards of `{index}` failed ({reason}); the answer would be \
+         partial, so it is refused (a node down? check _cluster/health; replicas keep an index \
+         whole when a node is lost)"
     )]
     PartialResults {
         url: String,

@@ -20,6 +20,7 @@ mod blocking;
 pub mod cli;
 pub mod corpus;
 pub mod defaults;
+pub mod diagnose;
 pub mod embed;
 pub mod engines;
 pub mod error;

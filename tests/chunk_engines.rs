@@ -1,4 +1,4 @@
-//! Chunking in the engines (issue 14): passages as nested vectors of their document, searched at
+//! Chunking in the engines: passages as nested vectors of their document, searched at
 //! document level on both engines: SciFact quality, k documents (not k passages), pre-filtering,
 //! the matched passage, no stale passages after a document shrinks, and an answer past token 256.
 
@@ -48,7 +48,7 @@ fn ingest(
     (code, serde_json::from_str(&out).unwrap_or_default(), err)
 }
 
-/// SciFact from the cached passage store (256/64): the quality bars of issue 14 at document
+/// SciFact from the cached passage store (256/64): the chunking quality bars at document
 /// level, k documents per kNN answer, the best passage named, filters that pre-filter.
 async fn chunked_scifact(engine: &Engine, info: &EngineInfo) {
     let index = support::unique_index("chunked");
@@ -65,15 +65,16 @@ async fn chunked_scifact(engine: &Engine, info: &EngineInfo) {
     assert_eq!(code, 0, "{err}");
     assert_eq!(summary["passages"], store.len(), "every passage sent");
     support::assert_scifact_complete(engine, &index).await;
-    let layout = engine.layout(&index, &Default::default()).await.unwrap();
+    let mut query = QueryParams::new(&index);
+    let layout =
+        sembridge::query::prepare(engine, &mut query, &Default::default(), &Default::default())
+            .await
+            .unwrap();
     assert_eq!(
         layout.schema.passages.as_deref(),
         Some("passages"),
         "{layout:?}"
     );
-
-    let mut query = QueryParams::new(&index);
-    query.schema = Arc::new(layout.schema.clone());
     // 200 candidates, not the default 100: HNSW graphs differ from build to build, and at 100
     // OpenSearch's nested kNN measured 0.6510-0.6553 over three builds (docs/chunk-layouts.md),
     // the worst at the 0.005 bar itself.

@@ -12,7 +12,7 @@ use sembridge::corpus::{read_qrels, read_queries};
 use sembridge::engines::schema::SchemaRequest;
 use sembridge::engines::{Engine, EngineInfo, EngineKind, SchemaPreset};
 use sembridge::exact::Store;
-use sembridge::query::{Mode, QueryParams};
+use sembridge::query::{Guard, Mode, QueryParams};
 use serde_json::Value;
 
 use crate::support::{self, ModelKind, dataset, ingest, int8_embedder, run_cli, unique_index};
@@ -126,13 +126,17 @@ async fn sembridge_knn(
         preset: Some(preset),
         ..Default::default()
     };
-    let layout = engine.layout(index, &request).await.unwrap();
+    let embedder = Arc::clone(int8_embedder());
     let mut p = QueryParams::new(index);
     p.k = 10;
     p.candidates = candidates;
-    p.similarity = layout.vector.unwrap().similarity.unwrap();
-    p.schema = Arc::new(layout.schema);
-    let embedder = Arc::clone(int8_embedder());
+    let guard = Guard {
+        embedder: Some(&embedder),
+        ..Guard::default()
+    };
+    sembridge::query::prepare(engine, &mut p, &request, &guard)
+        .await
+        .unwrap();
     let mut out = BTreeMap::new();
     for (id, text) in test_queries() {
         let r = sembridge::query::run(engine, Some(&embedder), &text, None, Mode::Knn, &p)

@@ -1,4 +1,4 @@
-//! Reading indexes by their mapping (#12): the vector field found or asked for, the model guard,
+//! Reading indexes by their mapping: the vector field found or asked for, the model guard,
 //! dims checked before any search, and `export` giving back the vectors that were indexed.
 
 use std::path::PathBuf;

@@ -1,4 +1,4 @@
-//! Model lifecycle (#13) on both engines: versions behind an alias swapped and rolled back under
+//! Model lifecycle on both engines: versions behind an alias swapped and rolled back under
 //! query load, a failing gate that leaves the alias alone, re-embedding from a live index.
 
 use std::collections::BTreeSet;

@@ -95,7 +95,7 @@ async fn quality_bars(engine: &Engine, info: &EngineInfo) {
     let knn = support::mode(&report, "knn");
     let bm25 = support::mode(&report, "bm25").ndcg10;
     let hybrid = support::mode(&report, "hybrid").ndcg10;
-    // Measured reference: Python onnxruntime + exact cosine, default model (issue 24).
+    // Measured reference: Python onnxruntime + exact cosine, default model.
     let reference = support::DEFAULT_SCIFACT_NDCG10;
     assert!(
         (exact - reference).abs() <= 0.001,

@@ -1,4 +1,4 @@
-//! TLS to a server with an untrusted certificate (issue 6): a TLS-terminating proxy in front of
+//! TLS to a server with an untrusted certificate: a TLS-terminating proxy in front of
 //! each real engine, with a certificate signed by a CA generated at test time. Without `--ca-cert`
 //! the connection is refused with a message that says why and what to do; with the CA file, or
 //! with `--insecure`, `sembridge info` works end to end (the answers come from the real engine).

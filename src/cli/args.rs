@@ -2,6 +2,7 @@
 //! search; and the one check of a path flag that every command makes before it reads or writes.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
@@ -13,7 +14,7 @@ use crate::engines::{
 };
 use crate::error::{Error, Result};
 use crate::query::fusion::DEFAULT_RRF_K;
-use crate::query::{Fusion, QueryParams};
+use crate::query::{Fusion, Guard, QueryParams};
 
 /// Where the engine is (`--url`) and how to talk to it (every other connection flag).
 #[derive(Debug, Clone, Args)]
@@ -154,6 +155,15 @@ impl SearchArgs {
                 "--alpha",
                 format!("{alpha} is not in [0, 1]"),
             )),
+        }
+    }
+
+    /// The checks of the index before a search with `embedder` (none: BM25 only).
+    pub fn guard<'a>(&self, embedder: Option<&'a Arc<Embedder>>) -> Guard<'a> {
+        Guard {
+            similarity: self.similarity,
+            embedder,
+            allow_model_mismatch: self.allow_model_mismatch,
         }
     }
 
@@ -327,18 +337,6 @@ pub fn parse_shard(s: &str) -> std::result::Result<(u32, u32), String> {
     Ok((i, n))
 }
 
-/// Parse `field=value`.
-pub fn parse_filter(s: &str) -> std::result::Result<crate::engines::TermFilter, String> {
-    let (field, value) = s.split_once('=').ok_or("expected field=value")?;
-    if field.trim().is_empty() {
-        return Err("empty field name".into());
-    }
-    Ok(crate::engines::TermFilter {
-        field: field.trim().to_owned(),
-        value: value.to_owned(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use clap::Parser;
@@ -413,8 +411,13 @@ mod tests {
         assert_eq!(parse_shard("1/2"), Ok((1, 2)));
         assert!(parse_shard("2/2").unwrap_err().contains("0 <= i < n"));
         assert!(parse_shard("x").is_err());
-        assert_eq!(parse_filter("metadata.lang=en").unwrap().value, "en");
-        assert!(parse_filter("=x").is_err());
+        assert_eq!(
+            crate::engines::TermFilter::parse("metadata.lang=en")
+                .unwrap()
+                .value,
+            "en"
+        );
+        assert!(crate::engines::TermFilter::parse("=x").is_err());
     }
 }
 
@@ -432,16 +435,11 @@ pub struct ChunkArgs {
 }
 
 impl ChunkArgs {
-    /// The validated options for a model whose inputs are at most `max_seq_length` tokens.
-    pub fn options(
-        &self,
-        max_seq_length: usize,
-    ) -> Result<Option<crate::corpus::chunk::ChunkOptions>> {
-        let Some(tokens) = self.chunk_tokens else {
-            return Ok(None);
-        };
-        crate::corpus::chunk::ChunkOptions::new(tokens, self.chunk_overlap, max_seq_length)
-            .map(Some)
-            .map_err(|(flag, msg)| Error::config(flag, msg))
+    /// What the flags ask for; `none` is `ingest --no-chunking`.
+    pub fn request(&self, none: bool) -> crate::ingest::ChunkRequest {
+        crate::ingest::ChunkRequest {
+            cut: self.chunk_tokens.map(|tokens| (tokens, self.chunk_overlap)),
+            none,
+        }
     }
 }

@@ -55,7 +55,10 @@ pub fn run(a: EmbedArgs) -> anyhow::Result<u8> {
         );
     }
     let embedder = a.model.load()?;
-    let chunking = a.chunking.options(embedder.config().max_seq_length)?;
+    let chunking = a
+        .chunking
+        .request(false)
+        .options(embedder.config().max_seq_length)?;
     let role = if a.queries {
         Role::Query
     } else {
@@ -148,14 +151,8 @@ pub fn run(a: EmbedArgs) -> anyhow::Result<u8> {
         count += docs.len() as u64;
         bar.inc(docs.len() as u64);
     }
-    if let Some(opts) = &chunking {
-        let meta = writer.meta_mut();
-        meta["chunking"] = serde_json::json!({
-            "tokens": opts.tokens,
-            "overlap": opts.overlap,
-            "documents": count,
-        });
-        meta["passages"] = serde_json::json!(offsets);
+    if let Some(opts) = chunking {
+        writer.record_passages(Some(opts), count, &offsets);
     }
     drop(items);
     bar.finish_and_clear();

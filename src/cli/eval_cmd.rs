@@ -11,8 +11,8 @@ use super::args::{ConnArgs, ModelArgs, SearchArgs, check_file, check_output};
 use crate::corpus::{read_qrels, read_queries};
 use crate::engines::Engine;
 use crate::error::{Error, Result};
-use crate::eval::plot::{PlotPoint, Series, write_recall_latency_svg};
-use crate::eval::report::render_markdown;
+use crate::eval::plot::write_sweep_svg;
+use crate::eval::report::{render_markdown, render_sweep_markdown};
 use crate::eval::run::{EvalConfig, evaluate};
 use crate::eval::trec::write_trec_run;
 use crate::exact::Store;
@@ -112,7 +112,8 @@ pub async fn run(a: EvalArgs) -> anyhow::Result<u8> {
         )
         .into());
     }
-    super::target::prepare(&engine, &mut query, &a.fields, &a.search, Some(&embedder)).await?;
+    let guard = a.search.guard(Some(&embedder));
+    crate::query::prepare(&engine, &mut query, &a.fields.request(), &guard).await?;
     let cfg = EvalConfig {
         query,
         depth: 100,
@@ -129,22 +130,7 @@ pub async fn run(a: EvalArgs) -> anyhow::Result<u8> {
         );
         println!("{}", render_markdown(&report.modes));
         if !report.sweep.is_empty() {
-            println!(
-                "\n| candidates | ANN recall@10 | ANN recall@100 | p50 ms | p95 ms | p99 ms |\n\
-                 |---:|---:|---:|---:|---:|---:|"
-            );
-            for s in &report.sweep {
-                let at100 = s.ann_recall_at100.map_or("-".into(), |r| format!("{r:.4}"));
-                println!(
-                    "| {} | {:.4} | {at100} | {:.2} | {:.2} | {:.2} |",
-                    s.candidates,
-                    s.ann_recall_at10,
-                    s.latency_p50_ms,
-                    s.latency_p95_ms,
-                    s.latency_p99_ms
-                );
-            }
-            println!("(latency: the k = 10 pass, one query at a time, query embedding excluded)");
+            print!("\n{}", render_sweep_markdown(&report.sweep));
         }
     }
     if let Some(dir) = &a.trec_run {
@@ -164,25 +150,8 @@ pub async fn run(a: EvalArgs) -> anyhow::Result<u8> {
         );
     }
     if let Some(path) = &a.plot {
-        let series = Series {
-            name: format!("{} {}", info.kind, info.version),
-            points: report
-                .sweep
-                .iter()
-                .map(|s| PlotPoint {
-                    latency_ms: s.latency_p50_ms,
-                    recall: s.ann_recall_at10,
-                    label: Some(s.candidates.to_string()),
-                })
-                .collect(),
-        };
-        write_recall_latency_svg(
-            path,
-            "kNN recall@10 vs latency (candidates sweep)",
-            "p50 latency (ms)",
-            "ANN recall@10 vs exact",
-            &[series],
-        )?;
+        let name = format!("{} {}", info.kind, info.version);
+        write_sweep_svg(path, &name, &report.sweep)?;
     }
     Ok(EXIT_OK)
 }

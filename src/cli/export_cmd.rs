@@ -123,14 +123,8 @@ pub async fn run(a: ExportArgs) -> anyhow::Result<u8> {
     if schema.passages.is_some() {
         // The cut, when sembridge recorded it (`ingest --vectors-from` needs it); else only
         // the count, so the store still searches as passages.
-        let mut chunking = match engine.recorded_chunking(&a.index).await? {
-            Some(c) => json!({"tokens": c.tokens, "overlap": c.overlap}),
-            None => json!({}),
-        };
-        chunking["documents"] = json!(out.written);
-        let meta = writer.meta_mut();
-        meta["chunking"] = chunking;
-        meta["passages"] = json!(offsets);
+        let cut = engine.recorded_chunking(&a.index).await?;
+        writer.record_passages(cut, out.written, &offsets);
     }
     let summary = crate::blocking::run("finishing the store", move || writer.finish()).await?;
     eprintln!(

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::EXIT_OK;
 use super::args::ClientArgs;
 use crate::engines::capabilities::Capabilities;
-use crate::engines::{BulkDoc, ConnectOptions, Engine, IndexSpec, KnnParams, Similarity};
+use crate::engines::{ConnectOptions, Engine};
 use crate::error::Error;
 
 #[derive(Debug, Args)]
@@ -34,56 +34,6 @@ impl InfoArgs {
         }
         self.urls.iter().map(|u| self.client.options(u)).collect()
     }
-}
-
-/// Create a 3-dim index, index two vectors, ask for the nearest, delete the index.
-async fn knn_round_trip(engine: &Engine) -> crate::error::Result<bool> {
-    let index = format!("sembridge-smoke-{}", std::process::id());
-    let spec = IndexSpec::new(&index, 3);
-    engine.create_index(&spec).await?;
-    let result = async {
-        let mut body = Vec::new();
-        for (id, v) in [("x", vec![1.0, 0.0, 0.0]), ("y", vec![0.0, 1.0, 0.0])] {
-            let doc = BulkDoc {
-                id: id.into(),
-                title: String::new(),
-                text: id.into(),
-                metadata: Default::default(),
-                vector: v.into(),
-            };
-            body.extend(match engine.serverless() {
-                true => doc.to_ndjson_without_id(&index, &spec.schema),
-                false => doc.to_ndjson(&index, &spec.schema),
-            });
-        }
-        engine.bulk(body, 2).await?;
-        engine.refresh(&index).await?;
-        // Serverless has no refresh: documents become searchable within seconds.
-        let tries = if engine.serverless() { 30 } else { 1 };
-        for attempt in 1..=tries {
-            let res = engine
-                .knn(
-                    &index,
-                    &spec.schema,
-                    &[0.9, 0.1, 0.0],
-                    &KnnParams {
-                        k: 1,
-                        candidates: 10,
-                    },
-                    &[],
-                    Similarity::Cosine,
-                )
-                .await?;
-            if !res.hits.is_empty() || attempt == tries {
-                return Ok(res.hits.first().is_some_and(|h| h.doc_id == "x"));
-            }
-            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-        }
-        Ok(false)
-    }
-    .await;
-    engine.delete_index(&index).await?;
-    result
 }
 
 fn refused(e: &Error) -> bool {
@@ -144,7 +94,7 @@ pub async fn run(args: InfoArgs) -> anyhow::Result<u8> {
         match Engine::connect(&opts).await {
             Ok((engine, info)) => {
                 let caps = engine.capabilities(&info.plugins).await?;
-                let knn = knn_round_trip(&engine).await;
+                let knn = crate::diagnose::knn_round_trip(&engine).await;
                 let knn_ok = matches!(knn, Ok(true));
                 // credentials that may not create an index are not a broken engine
                 failed |= !knn_ok && !knn.as_ref().is_err_and(refused);

@@ -2,18 +2,15 @@
 //! before any I/O, then the pipeline, then the summary.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::Args;
 
 use super::args::{ChunkArgs, ConnArgs, ModelArgs, parse_shard, positive};
-use super::ingest_plan::Vectors;
 use super::{EXIT_OK, EXIT_PARTIAL};
 use crate::engines::spec::{EsIndexType, KnnEngine};
 use crate::engines::{Engine, IndexSpec, Similarity};
-use crate::error::Error;
-use crate::exact::Store;
-use crate::ingest::{Batching, OnError, RetryPolicy, Summary, VectorSource};
+use crate::ingest::{Batching, OnError, RetryPolicy, Summary, resolve};
+use crate::lifecycle::swap::{SwapStep, swap};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FormatArg {
@@ -168,76 +165,32 @@ pub struct IngestArgs {
 }
 
 pub async fn run(a: IngestArgs) -> anyhow::Result<u8> {
-    let (chunk_flags, no_chunking) = (a.chunking.clone(), a.no_chunking);
     let plan = a.plan()?;
-    // Load the model (or store) before touching the cluster: a bad model folder fails fast.
-    let vectors = match &plan.vectors {
-        Vectors::Store(p) => VectorSource::Store(Arc::new(Store::open(p)?)),
-        Vectors::Model(m) => VectorSource::Model(Arc::new(m.load()?)),
-    };
-    let mut chunking = super::ingest_chunking::chunking_asked(&vectors, &chunk_flags)?;
+    // Load the model (or store) before touching the cluster: a bad model folder, or a store
+    // the chunking flags contradict, fails fast.
+    let vectors = plan.load_vectors()?;
+    let asked = plan.request.chunking.asked(&vectors)?;
     let (engine, info) = Engine::connect(&plan.conn).await?;
     tracing::info!("{} {} at {}", info.kind, info.version, info.url);
     let mut options = plan.options;
-    let (analyzer, fallback) = resolve_analyzer(&engine, &plan.analyzer).await?;
-    options.spec.analyzer = analyzer;
-    options.spec.analyzer_fallback = fallback;
-    let (docs, source_schema) = match &plan.from_index {
-        Some(src) => {
-            let (docs, schema) =
-                crate::lifecycle::from_index::source(&engine, src, &Default::default()).await?;
-            (docs, Some(schema))
-        }
-        None => (plan.docs, None),
-    };
-    // --alias: the version this job writes (with --resume, the one its checkpoint names).
-    let version = match &plan.alias {
-        Some(ap) => {
-            Some(super::ingest_swap::version_to_write(&ap.alias, &vectors, &docs, &options).await?)
-        }
-        None => None,
-    };
-    // Flags or a preset say what to write; without them an existing index (a resumed version,
-    // or the alias' current one) keeps the layout it recorded, so a re-run writes what the
-    // first run wrote; a re-embedding keeps the source's.
-    let written = match &version {
-        Some(v) if engine.index_exists(v).await? => v.clone(),
-        _ => options.spec.name.clone(),
-    };
-    let recorded = match plan.schema == Default::default() {
-        true => match engine.recorded_schema(&written).await? {
-            Some(s) => Some(s),
-            None => source_schema,
-        },
-        false => None,
-    };
-    // Chunking likewise: the flags (--no-chunking: none), else the store's, else what the
-    // index, else the source index, was written with.
-    if chunk_flags.chunk_tokens.is_none()
-        && !no_chunking
-        && let VectorSource::Model(embedder) = &vectors
-        && let Some(c) = super::ingest_chunking::recorded_chunking(
-            &engine,
-            &written,
-            plan.from_index.as_deref(),
-            embedder,
-        )
-        .await?
-    {
-        chunking = Some(c);
+    let resolved = resolve(&engine, &plan.request, asked, plan.docs, &vectors, &options).await?;
+    if let Some(c) = &resolved.adopted_chunking {
+        eprintln!(
+            "cutting documents into passages of {} tokens overlapping by {}, as `{}` was \
+             written (--no-chunking: one vector per document)",
+            c.chunking.tokens, c.chunking.overlap, c.from
+        );
     }
-    options.spec.schema = recorded
-        .unwrap_or_else(|| plan.schema.for_writing(engine.kind()))
-        .with_passages(chunking.is_some());
-    options.spec.schema.scores = options.spec.knn_engine;
-    options.spec.chunking = chunking;
-    if let (Some(ap), Some(v)) = (&plan.alias, &version) {
-        options.spec.name = v.clone();
-        eprintln!("writing version `{v}` of alias `{}`", ap.alias);
+    if let Some(ap) = &plan.alias {
+        eprintln!(
+            "writing version `{}` of alias `{}`",
+            resolved.spec.name, ap.alias
+        );
     }
+    options.spec = resolved.spec;
     let version = options.spec.name.clone();
     let checkpoint = options.checkpoint.clone();
-    let summary = match crate::ingest::run(&engine, docs, vectors, options).await {
+    let summary = match crate::ingest::run(&engine, resolved.docs, vectors, options).await {
         Ok(s) => s,
         Err(e) if e.is_transient() => {
             return Err(anyhow::Error::new(e).context(format!(
@@ -256,20 +209,47 @@ pub async fn run(a: IngestArgs) -> anyhow::Result<u8> {
     if summary.truncated > 0 && summary.passages == 0 {
         eprintln!(
             "{} of {} documents were longer than the model's max_seq_length and embedded only up \
-             to it; --chunk-tokens 128 --chunk-overlap 32 embeds all of their text (SciFact \
-             nDCG@10 0.647 -> 0.688, README: Chunking)",
+             to it; --chunk-tokens 128 --chunk-overlap 32 embeds all of their text (README: \
+             Chunking)",
             summary.truncated, summary.read
         );
     }
-
     if let Some(ap) = &plan.alias {
-        super::ingest_swap::swap(&engine, ap, &version, &summary).await?;
+        let gate_model = || plan.gate_model.load();
+        swap(&engine, ap, &version, &summary, gate_model, |step| {
+            print_swap_step(&ap.alias, step)
+        })
+        .await?;
     }
     Ok(if summary.skipped > 0 || summary.failed > 0 {
         EXIT_PARTIAL
     } else {
         EXIT_OK
     })
+}
+
+/// What the move of `alias` did, as it happens.
+fn print_swap_step(alias: &str, step: SwapStep<'_>) {
+    match step {
+        SwapStep::Gate { version, ndcg, min } => {
+            eprintln!("gate: kNN nDCG@10 of `{version}` is {ndcg:.4} (at least {min} asked)")
+        }
+        SwapStep::Moved {
+            version,
+            count,
+            before,
+        } => eprintln!(
+            "alias `{alias}` now points at `{version}` ({count} documents; was {})",
+            match before.is_empty() {
+                true => "nothing".to_owned(),
+                false => before.join(", "),
+            }
+        ),
+        SwapStep::Pruned { keep, deleted } => eprintln!(
+            "deleted old versions (--keep {keep}): {}",
+            deleted.join(", ")
+        ),
+    }
 }
 
 fn print_summary(s: &Summary, engine: &str) {
@@ -301,34 +281,4 @@ fn print_summary(s: &Summary, engine: &str) {
         eprintln!("index `{}` now holds {c} documents", s.index);
     }
     eprintln!("checkpoint: {}", s.checkpoint.display());
-}
-
-/// `auto` picks english (stemming, stop words: what BEIR's BM25 baselines use) when the engine
-/// has it. Returns the analyzer and, when it was assumed rather than probed, the one to fall back
-/// on should the engine not know it.
-async fn resolve_analyzer(
-    engine: &Engine,
-    requested: &str,
-) -> crate::error::Result<(String, Option<String>)> {
-    if requested != "auto" {
-        if engine.has_analyzer(requested).await? == Some(false) {
-            return Err(Error::config(
-                "--analyzer",
-                format!("{} does not know the analyzer `{requested}`", engine.kind()),
-            ));
-        }
-        return Ok((requested.to_owned(), None));
-    }
-    Ok(match engine.has_analyzer("english").await? {
-        Some(true) => ("english".into(), None),
-        // The credentials may not ask: try english (every released distribution has it; some
-        // Maven integ-test-zips do not), standard if the index cannot be made with it.
-        None => {
-            tracing::warn!(
-                "the credentials may not call _analyze; trying the english analyzer, standard if the engine lacks it (pass --analyzer to choose)"
-            );
-            ("english".into(), Some("standard".into()))
-        }
-        Some(false) => ("standard".into(), None),
-    })
 }

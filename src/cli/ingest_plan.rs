@@ -2,6 +2,7 @@
 //! done once before any of them (parse, then validate, as ripgrep turns LowArgs into HiArgs).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::args::{ModelArgs, check_file, check_output};
@@ -9,11 +10,16 @@ use super::ingest_cmd::{FormatArg, IngestArgs};
 use crate::corpus::CorpusFormat;
 use crate::engines::{ConnectOptions, IndexSpec};
 use crate::error::{Error, Result};
-use crate::ingest::{Batching, DocSource, IngestOptions, RetryPolicy, default_state_files};
+use crate::exact::Store;
+use crate::ingest::{
+    Batching, DocSource, IndexRequest, IngestOptions, RetryPolicy, VectorSource,
+    default_state_files,
+};
+use crate::lifecycle::swap::{Gate, SwapPlan};
 
 /// Where the vectors will come from (loaded after validation).
 #[derive(Debug)]
-pub enum Vectors {
+enum Vectors {
     Model(ModelArgs),
     Store(PathBuf),
 }
@@ -21,34 +27,26 @@ pub enum Vectors {
 /// A validated ingest job.
 pub struct IngestPlan {
     pub conn: ConnectOptions,
-    pub vectors: Vectors,
+    vectors: Vectors,
     pub docs: DocSource,
-    /// `auto` or an analyzer name (checked against the engine once connected).
-    pub analyzer: String,
-    /// The index's field names asked for (resolved once the engine is known).
-    pub schema: crate::engines::SchemaRequest,
+    /// What the index is asked to be (resolved once the engine is known).
+    pub request: IndexRequest,
     pub options: IngestOptions,
     pub json: bool,
-    /// `--from-index`: read the documents from this index (`docs` is then unused).
-    pub from_index: Option<String>,
     /// `--alias`: the alias, how many old versions to keep, and the quality gate.
-    pub alias: Option<AliasPlan>,
-}
-
-/// `ingest --alias`: what happens after the new version is written.
-pub struct AliasPlan {
-    pub alias: String,
-    pub keep: usize,
-    pub gate: Option<Gate>,
-}
-
-/// The quality gate a new version must pass before the alias moves.
-pub struct Gate {
-    pub queries: PathBuf,
-    pub qrels: PathBuf,
-    pub min_ndcg: f64,
+    pub alias: Option<SwapPlan>,
     /// The model that embeds the gate's queries.
-    pub model: ModelArgs,
+    pub gate_model: ModelArgs,
+}
+
+impl IngestPlan {
+    /// The model (or the store) the vectors come from, loaded.
+    pub fn load_vectors(&self) -> Result<VectorSource> {
+        Ok(match &self.vectors {
+            Vectors::Store(p) => VectorSource::Store(Arc::new(Store::open(p)?)),
+            Vectors::Model(m) => VectorSource::Model(Arc::new(m.load()?)),
+        })
+    }
 }
 
 impl IngestArgs {
@@ -95,12 +93,11 @@ impl IngestArgs {
                     queries: q.clone(),
                     qrels: r.clone(),
                     min_ndcg: min,
-                    model: self.model.clone(),
                 })
             }
             _ => None,
         };
-        let alias = self.alias.clone().map(|alias| AliasPlan {
+        let alias = self.alias.clone().map(|alias| SwapPlan {
             alias,
             keep: self.keep,
             gate,
@@ -167,17 +164,23 @@ impl IngestArgs {
             progress: !self.quiet && !self.json,
             limit: self.limit,
         };
+        let request = IndexRequest {
+            analyzer: self.analyzer,
+            schema: self.fields.request(),
+            chunking: self.chunking.request(self.no_chunking),
+            from_index: self.from_index,
+            alias: self.alias,
+        };
         Ok(IngestPlan {
             conn,
+            gate_model: self.model.clone(),
             vectors: match self.vectors_from {
                 Some(p) => Vectors::Store(p),
                 None => Vectors::Model(self.model),
             },
             docs: DocSource::file(corpus, format),
-            from_index: self.from_index,
+            request,
             alias,
-            analyzer: self.analyzer,
-            schema: self.fields.request(),
             options,
             json: self.json,
         })
@@ -262,7 +265,7 @@ mod tests {
         let mut argv = vec!["sembridge", "ingest", "--index", "x", "--corpus", "c.jsonl"];
         argv.extend(extra);
         match Cli::try_parse_from(argv)?.command {
-            Command::Ingest(a) => Ok(a),
+            Command::Ingest(a) => Ok(*a),
             _ => unreachable!(),
         }
     }

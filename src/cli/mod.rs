@@ -10,10 +10,8 @@ mod embed_cmd;
 mod eval_cmd;
 mod export_cmd;
 mod info;
-mod ingest_chunking;
 mod ingest_cmd;
 mod ingest_plan;
-mod ingest_swap;
 mod models_cmd;
 mod query_cmd;
 mod serve_cmd;
@@ -50,7 +48,7 @@ pub enum Command {
     /// Embed a corpus or queries into a local vector store file.
     Embed(embed_cmd::EmbedArgs),
     /// Stream a corpus through the model into bulk indexing.
-    Ingest(ingest_cmd::IngestArgs),
+    Ingest(Box<ingest_cmd::IngestArgs>),
     /// Search an index: bm25, knn or hybrid.
     Query(query_cmd::QueryArgs),
     /// Exact (brute force) search over a local vector store.
@@ -76,7 +74,7 @@ pub fn run() -> anyhow::Result<u8> {
     match cli.command {
         Command::Info(a) => runtime.block_on(info::run(a)),
         Command::Embed(a) => embed_cmd::run(a),
-        Command::Ingest(a) => runtime.block_on(ingest_cmd::run(a)),
+        Command::Ingest(a) => runtime.block_on(ingest_cmd::run(*a)),
         Command::Query(a) => runtime.block_on(query_cmd::run_query(a)),
         Command::Exact(a) => query_cmd::run_exact(a),
         Command::Eval(a) => runtime.block_on(eval_cmd::run(a)),

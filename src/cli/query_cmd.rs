@@ -10,9 +10,7 @@ use clap::Args;
 use serde_json::{Value, json};
 
 use super::EXIT_OK;
-use super::args::{
-    ConnArgs, ModelArgs, SearchArgs, check_file, detect_format, parse_filter, positive,
-};
+use super::args::{ConnArgs, ModelArgs, SearchArgs, check_file, detect_format, positive};
 use crate::corpus::{CorpusFormat, CorpusReader};
 use crate::engines::{Engine, Similarity, TermFilter};
 use crate::error::{Error, Result};
@@ -43,7 +41,7 @@ pub struct QueryArgs {
     #[arg(long, default_value_t = 100)]
     pub leg_size: usize,
     /// `field=value` term filter on every leg (kNN: pre-filter); repeatable.
-    #[arg(long = "filter", value_parser = parse_filter)]
+    #[arg(long = "filter", value_parser = TermFilter::parse)]
     pub filters: Vec<TermFilter>,
     #[arg(long)]
     pub json: bool,
@@ -105,7 +103,8 @@ pub async fn run_query(a: QueryArgs) -> anyhow::Result<u8> {
         Some(Arc::new(a.model.load()?))
     };
     let (engine, _info) = Engine::connect(&a.conn.options()?).await?;
-    super::target::prepare(&engine, &mut p, &a.fields, &a.search, embedder.as_ref()).await?;
+    let guard = a.search.guard(embedder.as_ref());
+    crate::query::prepare(&engine, &mut p, &a.fields.request(), &guard).await?;
     let out = crate::query::run(&engine, embedder.as_ref(), &a.text, None, a.mode, &p).await?;
     print_hits(
         &out.hits,
@@ -135,14 +134,10 @@ pub fn run_exact(a: ExactArgs) -> anyhow::Result<u8> {
     };
     let store = Store::open(&a.store)?;
     let embedder = a.model.load()?;
-    if embedder.dims() != store.dims() {
-        return Err(Error::Dimension {
-            expected: store.dims(),
-            got: embedder.dims(),
-            context: format!("model vs store {}", a.store.display()),
-        }
-        .into());
-    }
+    store.check_dims(
+        embedder.dims(),
+        format!("model vs store {}", a.store.display()),
+    )?;
     let params = ExactParams {
         k: a.k,
         query_chunk_size: a.query_chunk_size,
@@ -185,55 +180,39 @@ fn evaluate_store(
     store: &Store,
     embedder: &crate::embed::Embedder,
     (queries, qrels): (&Path, &Path),
-    mut params: ExactParams,
+    params: ExactParams,
     as_json: bool,
     trec_run: Option<&Path>,
 ) -> anyhow::Result<u8> {
-    use crate::eval::{mean_over_queries, ndcg_at, recall_at};
     check_file("--queries", queries)?;
     check_file("--qrels", qrels)?;
     let (queries, qrels) = (
         crate::corpus::read_queries(queries)?,
         crate::corpus::read_qrels(qrels)?,
     );
-    let judged: Vec<_> = queries
-        .iter()
-        .filter(|q| qrels.contains_key(&q.id))
-        .collect();
-    if judged.is_empty() {
-        return Err(Error::config("--qrels", "judges none of the --queries").into());
-    }
-    let texts: Vec<&str> = judged.iter().map(|q| q.text.as_str()).collect();
-    let vectors = embedder.embed_queries(&texts)?;
-    params.k = params.k.max(100);
-    let started = std::time::Instant::now();
-    let hits = crate::exact::search(store, &vectors, &params)?;
-    let search_secs = started.elapsed().as_secs_f64();
-    let runs: std::collections::BTreeMap<String, Vec<Hit>> =
-        judged.iter().map(|q| q.id.clone()).zip(hits).collect();
+    let r = crate::eval::store::evaluate_store(store, embedder, &queries, &qrels, params)?;
     if let Some(path) = trec_run {
-        crate::eval::trec::write_trec_run(path, &runs, params.k, "sembridge-exact")?;
+        crate::eval::trec::write_trec_run(path, &r.runs, r.k, "sembridge-exact")?;
     }
-    let ndcg10 = mean_over_queries(&qrels, &runs, |r, j| ndcg_at(r, j, 10));
-    let recall100 = mean_over_queries(&qrels, &runs, |r, j| recall_at(r, j, 100));
-    let mrr10 = mean_over_queries(&qrels, &runs, |r, j| crate::eval::mrr_at(r, j, 10));
-    let passages = store.passages().map(|m| m.parents.len());
     if as_json {
-        let out = json!({
-            "queries": judged.len(), "vectors": store.len(), "documents": passages.unwrap_or(store.len()),
-            "ndcg10": ndcg10, "recall100": recall100, "mrr10": mrr10,
-            "k": params.k, "search_secs": search_secs,
-        });
-        println!("{out}");
+        // Through a Value: its keys print sorted, as they always have.
+        println!("{}", serde_json::to_value(&r)?);
     } else {
         println!(
-            "exact over {} vectors{}, {} judged queries: nDCG@10 {ndcg10:.4}, recall@100 \
-             {recall100:.4}, MRR@10 {mrr10:.4}",
-            store.len(),
-            passages
-                .map(|n| format!(" (passages of {n} documents, document score = best passage)"))
-                .unwrap_or_default(),
-            judged.len()
+            "exact over {} vectors{}, {} judged queries: nDCG@10 {:.4}, recall@100 {:.4}, \
+             MRR@10 {:.4}",
+            r.vectors,
+            match r.passages {
+                true => format!(
+                    " (passages of {} documents, document score = best passage)",
+                    r.documents
+                ),
+                false => String::new(),
+            },
+            r.queries,
+            r.ndcg10,
+            r.recall100,
+            r.mrr10
         );
     }
     Ok(EXIT_OK)

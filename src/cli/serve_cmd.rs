@@ -90,15 +90,8 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<u8> {
         None => None,
     };
     let embedder = Arc::new(a.model.load()?);
-    if let Some((s, path)) = &store
-        && s.dims() != embedder.dims()
-    {
-        return Err(Error::Dimension {
-            expected: s.dims(),
-            got: embedder.dims(),
-            context: format!("model vs --store {path}"),
-        }
-        .into());
+    if let Some((s, path)) = &store {
+        s.check_dims(embedder.dims(), format!("model vs --store {path}"))?;
     }
     let (engine, info) = Engine::connect(&conn).await?;
     if !engine.index_exists(&a.index).await? {
@@ -108,7 +101,8 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<u8> {
         )
         .into());
     }
-    super::target::prepare(&engine, &mut base, &a.fields, &a.search, Some(&embedder)).await?;
+    let guard = a.search.guard(Some(&embedder));
+    crate::query::prepare(&engine, &mut base, &a.fields.request(), &guard).await?;
     eprintln!(
         "sembridge serve: {} {} at {}, index `{}`, model {}{}",
         info.kind,

@@ -6,6 +6,7 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::report::SweepPoint;
 use crate::error::{Error, Result};
 
 /// One measured setting (e.g. one `ef_search` / `num_candidates` value).
@@ -149,6 +150,41 @@ pub fn recall_latency_svg(
         draw(&root, title, x_label, y_label, series)?;
     }
     Ok(svg)
+}
+
+/// The titles of a candidates sweep's plot: title, x axis, y axis.
+const SWEEP_TITLES: [&str; 3] = [
+    "kNN recall@10 vs latency (candidates sweep)",
+    "p50 latency (ms)",
+    "ANN recall@10 vs exact",
+];
+
+/// A candidates sweep of one engine (`name`): ANN recall@10 against p50 latency, each point
+/// labelled with its candidates.
+fn sweep_series(name: &str, sweep: &[SweepPoint]) -> Series {
+    Series {
+        name: name.to_owned(),
+        points: sweep
+            .iter()
+            .map(|s| PlotPoint {
+                latency_ms: s.latency_p50_ms,
+                recall: s.ann_recall_at10,
+                label: Some(s.candidates.to_string()),
+            })
+            .collect(),
+    }
+}
+
+/// The plot of a candidates sweep, as serve's `/eval` page shows it.
+pub fn sweep_svg(name: &str, sweep: &[SweepPoint]) -> std::result::Result<String, DrawError> {
+    let [title, x, y] = SWEEP_TITLES;
+    recall_latency_svg(title, x, y, &[sweep_series(name, sweep)])
+}
+
+/// The plot of a candidates sweep written to `path` (`sembridge eval --plot`).
+pub fn write_sweep_svg(path: &Path, name: &str, sweep: &[SweepPoint]) -> Result<()> {
+    let [title, x, y] = SWEEP_TITLES;
+    write_recall_latency_svg(path, title, x, y, &[sweep_series(name, sweep)])
 }
 
 /// Writes [`recall_latency_svg`] to `path`.

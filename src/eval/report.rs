@@ -1,5 +1,6 @@
-//! One row per search mode (quality against qrels, latency, ANN recall), rendered as a Markdown table
-//! for people and as JSON for scripts.
+//! One row per search mode (quality against qrels, latency, ANN recall) and one per setting of a
+//! candidates sweep, rendered as Markdown tables (`sembridge eval` prints them, serve's `/eval`
+//! page shows them as HTML); the rows serialize as JSON for scripts.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -8,7 +9,6 @@ use serde::{Deserialize, Serialize};
 
 use super::metrics::{mean_over_queries, mrr_at, ndcg_at, recall_at};
 use crate::corpus::Qrels;
-use crate::error::{Error, Result};
 use crate::hit::Hit;
 
 /// ANN recall of an approximate mode against exact search.
@@ -120,10 +120,37 @@ pub fn render_markdown(reports: &[ModeReport]) -> String {
     out
 }
 
-/// Pretty JSON: an array of mode reports (non-finite numbers become `null`).
-pub fn to_json(reports: &[ModeReport]) -> Result<String> {
-    serde_json::to_string_pretty(reports)
-        .map_err(|e| Error::Other(format!("cannot serialize the report: {e}")))
+/// One setting of a candidates sweep: ANN recall@10 against exact search and kNN latency.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepPoint {
+    pub candidates: usize,
+    pub ann_recall_at10: f64,
+    /// kNN recall@100 against exact, from a second pass at k = 100 (only where the candidates
+    /// are at least 100: the engines need num_candidates >= k).
+    pub ann_recall_at100: Option<f64>,
+    /// Latency percentiles of the k = 10 pass, queries one at a time.
+    pub latency_p50_ms: f64,
+    pub latency_p95_ms: f64,
+    pub latency_p99_ms: f64,
+}
+
+/// A Markdown table of a sweep, one row per setting.
+pub fn render_sweep_markdown(sweep: &[SweepPoint]) -> String {
+    let mut out = String::from(
+        "| candidates | ANN recall@10 | ANN recall@100 | p50 ms | p95 ms | p99 ms |\n\
+         |---:|---:|---:|---:|---:|---:|\n",
+    );
+    for p in sweep {
+        let at100 = p.ann_recall_at100.map_or("-".into(), |r| format!("{r:.4}"));
+        // Writing to a String cannot fail.
+        let _ = writeln!(
+            out,
+            "| {} | {:.4} | {at100} | {:.2} | {:.2} | {:.2} |",
+            p.candidates, p.ann_recall_at10, p.latency_p50_ms, p.latency_p95_ms, p.latency_p99_ms
+        );
+    }
+    out.push_str("(latency: the k = 10 pass, one query at a time, query embedding excluded)\n");
+    out
 }
 
 #[cfg(test)]
@@ -188,9 +215,34 @@ mod tests {
         );
         assert!(lines[2].contains("| 0.9800 | 0.9500 | 2 |"), "{md}");
         assert!(lines[3].contains("| – | – |"), "{md}");
-        let json = to_json(&reports).unwrap();
+        let json = serde_json::to_string_pretty(&reports).unwrap();
         let back: Vec<ModeReport> = serde_json::from_str(&json.replace("null", "0.0")).unwrap();
         assert_eq!(back[0], reports[0]);
         assert!(!json.contains("\"ann_recall\": null"));
+    }
+}
+
+#[cfg(test)]
+mod sweep_tests {
+    use super::*;
+
+    #[test]
+    fn a_sweep_is_one_row_per_setting() {
+        let point = |candidates, recall| SweepPoint {
+            candidates,
+            ann_recall_at10: recall,
+            ann_recall_at100: None,
+            latency_p50_ms: 1.234,
+            latency_p95_ms: 2.5,
+            latency_p99_ms: 3.0,
+        };
+        let md = render_sweep_markdown(&[point(10, 0.9), point(100, 0.99)]);
+        assert_eq!(
+            md,
+            "| candidates | ANN recall@10 | ANN recall@100 | p50 ms | p95 ms | p99 ms |\n\
+             |---:|---:|---:|---:|---:|---:|\n\
+             | 10 | 0.9000 | - | 1.23 | 2.50 | 3.00 |\n| 100 | 0.9900 | - | 1.23 | 2.50 | 3.00 |\n\
+             (latency: the k = 10 pass, one query at a time, query embedding excluded)\n"
+        );
     }
 }

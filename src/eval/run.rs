@@ -9,6 +9,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::metrics::mean_ann_recall_at;
+pub use super::report::SweepPoint;
 use super::report::{AnnRecall, ModeReport};
 use crate::corpus::{Qrels, Query};
 use crate::embed::Embedder;
@@ -25,19 +26,6 @@ pub struct EvalConfig {
     pub depth: usize,
     /// Candidate counts for the sweep (empty = no sweep).
     pub sweep: Vec<usize>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct SweepPoint {
-    pub candidates: usize,
-    pub ann_recall_at10: f64,
-    /// kNN recall@100 against exact, from a second pass at k = 100 (only where the candidates
-    /// are at least 100: the engines need num_candidates >= k).
-    pub ann_recall_at100: Option<f64>,
-    /// Latency percentiles of the k = 10 pass, queries one at a time.
-    pub latency_p50_ms: f64,
-    pub latency_p95_ms: f64,
-    pub latency_p99_ms: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -72,16 +60,7 @@ pub async fn evaluate(
             "needs --store (ANN recall is measured against exact search)",
         ));
     }
-    let judged: Vec<&Query> = queries
-        .iter()
-        .filter(|q| qrels.contains_key(&q.id))
-        .collect();
-    if judged.is_empty() {
-        return Err(Error::config(
-            "--qrels",
-            "no query of the query file has judgments in the qrels file",
-        ));
-    }
+    let judged = judged(queries, qrels)?;
     let texts: Vec<String> = judged.iter().map(|q| q.text.clone()).collect();
     let model = Arc::clone(embedder);
     let vectors = Arc::new(
@@ -103,13 +82,7 @@ pub async fn evaluate(
     }
 
     if let Some(store) = store {
-        if store.dims() != embedder.dims() {
-            return Err(Error::Dimension {
-                expected: store.dims(),
-                got: embedder.dims(),
-                context: "store vs model".into(),
-            });
-        }
+        store.check_dims(embedder.dims(), "store vs model")?;
         let ids: Vec<String> = judged.iter().map(|q| q.id.clone()).collect();
         let (store, query_vectors) = (Arc::clone(store), Arc::clone(&vectors));
         // Exact search with the similarity the index uses, so ANN recall compares like with like.
@@ -179,6 +152,21 @@ pub async fn evaluate(
         sweep: Vec::new(),
         runs: all_runs,
     })
+}
+
+/// The queries `qrels` judges (the others cannot be scored); none is an error.
+pub(super) fn judged<'q>(queries: &'q [Query], qrels: &Qrels) -> Result<Vec<&'q Query>> {
+    let judged: Vec<&Query> = queries
+        .iter()
+        .filter(|q| qrels.contains_key(&q.id))
+        .collect();
+    if judged.is_empty() {
+        return Err(Error::config(
+            "--qrels",
+            "no query of the query file has judgments in the qrels file",
+        ));
+    }
+    Ok(judged)
 }
 
 /// Exact search for each query vector, one query at a time (latency per query, in ms). Blocking:

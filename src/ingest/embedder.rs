@@ -113,13 +113,7 @@ pub(crate) fn spawn_embedder(
             }
         }
         if let (Some(w), Some(opts)) = (writer.as_mut(), chunking) {
-            let meta = w.meta_mut();
-            meta["chunking"] = serde_json::json!({
-                "tokens": opts.tokens,
-                "overlap": opts.overlap,
-                "documents": documents,
-            });
-            meta["passages"] = serde_json::json!(offsets);
+            w.record_passages(Some(opts), documents, &offsets);
         }
         done.store = writer;
         Ok(done)

@@ -3,8 +3,10 @@
 //! Each stage is a file: [`reader`] (a thread streaming the corpus in chunks; bad records pass
 //! along in order), [`embedder`] (a thread turning chunks into vectors), [`dispatch`] (the async
 //! bulk stage keeping `concurrency` requests in flight) and [`acks`] (what the engine
-//! acknowledged: summary, checkpoint, dead letters, progress). [`index`] checks the index before
-//! any embedding and creates it when the first request is ready. Every document gets a sequence
+//! acknowledged: summary, checkpoint, dead letters, progress). Before the job, [`resolve`] turns
+//! what it asks for plus the live engine into the finished index spec; `validate` refuses what
+//! cannot work, and [`index`] checks the index before any embedding and creates it when the
+//! first request is ready. Every document gets a sequence
 //! number in stream order; the checkpoint advances to the highest number below which every
 //! document is acknowledged, so a resume never skips an unacknowledged document.
 
@@ -17,9 +19,11 @@ mod index;
 mod options;
 mod progress;
 mod reader;
+pub mod resolve;
 pub mod sender;
 mod source;
 mod stage;
+mod validate;
 
 use std::time::Instant;
 
@@ -32,9 +36,10 @@ pub use self::index::{IndexSetup, apply_index_setup, plan_index};
 pub use self::options::{Batching, IngestOptions, OnError, Skipped, Summary, default_state_files};
 pub use self::progress::count_lines;
 use self::reader::{ReaderConfig, spawn_reader};
+pub use self::resolve::{ChunkRequest, IndexRequest, Resolved, resolve};
 pub use self::sender::RetryPolicy;
 pub use self::source::{DocSource, VectorSource};
-use crate::engines::{DocVectors, Engine, EngineKind, Similarity};
+use crate::engines::{DocVectors, Engine};
 use crate::error::{Error, Result};
 
 /// A job refused by the engine (401/403: credentials that may create the index but not write to
@@ -87,60 +92,17 @@ pub async fn run(
     mut opts: IngestOptions,
 ) -> Result<Summary> {
     let started = Instant::now();
-    check_job(engine, &docs, &vectors, &opts)?;
+    validate::check_job(engine, &docs, &vectors, &opts)?;
     create_parent_dirs(&[&opts.checkpoint, &opts.dead_letter])?;
-    opts.spec.dims = vectors.dims();
-    let (model_id, store_meta) = vectors.identity(docs.name()).await?;
-    opts.spec.model = Some(model_id.clone());
+    let (model_id, store_meta) = resolve::identify(&mut opts.spec, &vectors, &docs).await?;
     let checkpoint = resume_point(engine, &docs, model_id, &opts).await?;
     let resumed_from = checkpoint.done;
 
     // Checked now; created (or dropped and created, with --recreate) only when the first
     // request is ready, so a corpus that turns out unreadable leaves the cluster as it was.
     let setup = plan_index(engine, &opts.spec, opts.recreate).await?;
-    if resumed_from > 0 && setup == IndexSetup::Create {
-        return Err(Error::Checkpoint {
-            path: opts.checkpoint.clone(),
-            message: format!(
-                "records {resumed_from} documents as indexed into `{}`, but that index does not \
-                 exist (deleted?); run again without --resume to index everything",
-                opts.spec.name
-            ),
-        });
-    }
-    if engine.serverless() && setup == IndexSetup::Ready {
-        let n = engine.count(&opts.spec.name).await?;
-        if n > 0 {
-            return Err(Error::config(
-                "--index",
-                format!(
-                    "`{}` on OpenSearch Serverless already holds {n} documents; Serverless \
-                     gives each document its own `_id`, so indexing the corpus again would store \
-                     it twice: add --recreate to rebuild the index, or name another --index",
-                    opts.spec.name
-                ),
-            ));
-        }
-    }
-    // The bar's total costs a pass over the file: only when there is a bar.
-    let total = match opts.progress {
-        true => docs.line_count().await,
-        false => None,
-    };
-    let progress = progress::progress_bar(opts.progress, total, resumed_from);
-    let summary = Summary {
-        index: opts.spec.name.clone(),
-        engine_url: engine.url().to_owned(),
-        resumed_from,
-        checkpoint: opts.checkpoint.clone(),
-        ..Summary::default()
-    };
-    let paths = AckPaths {
-        checkpoint: opts.checkpoint.clone(),
-        dead_letter: opts.dead_letter.clone(),
-        corpus: docs.name(),
-    };
-    let mut acks = Acks::new(summary, checkpoint, paths, progress);
+    validate::check_index(engine, &opts, setup, resumed_from).await?;
+    let mut acks = start_acks(engine, &docs, &opts, checkpoint).await;
 
     let reader_cfg = ReaderConfig {
         name: docs.name(),
@@ -222,6 +184,36 @@ pub async fn run(
     Ok(summary)
 }
 
+/// What the engine acknowledged so far: the job's summary, checkpoint and state files, with the
+/// progress bar.
+async fn start_acks(
+    engine: &Engine,
+    docs: &DocSource,
+    opts: &IngestOptions,
+    checkpoint: Checkpoint,
+) -> Acks {
+    let resumed_from = checkpoint.done;
+    // The bar's total costs a pass over the file: only when there is a bar.
+    let total = match opts.progress {
+        true => docs.line_count().await,
+        false => None,
+    };
+    let progress = progress::progress_bar(opts.progress, total, resumed_from);
+    let summary = Summary {
+        index: opts.spec.name.clone(),
+        engine_url: engine.url().to_owned(),
+        resumed_from,
+        checkpoint: opts.checkpoint.clone(),
+        ..Summary::default()
+    };
+    let paths = AckPaths {
+        checkpoint: opts.checkpoint.clone(),
+        dead_letter: opts.dead_letter.clone(),
+        corpus: docs.name(),
+    };
+    Acks::new(summary, checkpoint, paths, progress)
+}
+
 /// Stage 3's loop: embedded documents into bulk requests, sent as they fill, until the stream
 /// ends or a failure stops the job; then the last partial request (unless stopped: its documents
 /// stay unacknowledged, so a resume sends them).
@@ -277,76 +269,6 @@ fn create_parent_dirs(paths: &[&std::path::Path]) -> Result<()> {
         if !dir.as_os_str().is_empty() {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
-    }
-    Ok(())
-}
-
-/// Combinations that cannot work, refused before any I/O.
-fn check_job(
-    engine: &Engine,
-    docs: &DocSource,
-    vectors: &VectorSource,
-    opts: &IngestOptions,
-) -> Result<()> {
-    if engine.kind() == EngineKind::Elasticsearch
-        && opts.spec.similarity == Similarity::Dot
-        && let VectorSource::Model(e) = vectors
-        && !e.config().normalize
-    {
-        return Err(Error::config(
-            "--similarity",
-            "Elasticsearch dot_product needs unit vectors and this model does not normalize; use cosine",
-        ));
-    }
-    if let VectorSource::Store(store) = vectors
-        && store.passages().is_some() != opts.spec.chunking.is_some()
-    {
-        return Err(Error::config(
-            "--vectors-from",
-            format!(
-                "{} holds {}, but the job writes {}",
-                store.path().display(),
-                match store.passages() {
-                    Some(_) => "passages",
-                    None => "one vector per document",
-                },
-                match opts.spec.chunking {
-                    Some(_) => "passages",
-                    None => "one vector per document (--no-chunking?)",
-                }
-            ),
-        ));
-    }
-    if opts.spec.chunking.is_some()
-        && let Some(v) = engine.version()
-    {
-        crate::engines::capabilities::check_nested_knn(engine.kind(), v)?;
-    }
-    if opts.resume && engine.serverless() {
-        return Err(Error::config(
-            "--resume",
-            "is not available on OpenSearch Serverless (--aws-service aoss): it refuses the \
-             corpus ids as `_id`, so a document sent again is stored again and a resumed job \
-             cannot tell what the engine kept; run the whole job again with --recreate",
-        ));
-    }
-    if opts.resume && opts.recreate {
-        return Err(Error::config(
-            "--recreate",
-            "cannot be combined with --resume (it would drop what the resume continues)",
-        ));
-    }
-    if opts.resume && opts.store.is_some() {
-        return Err(Error::config(
-            "--store",
-            "cannot be combined with --resume (the store is written in one pass); drop --resume to rebuild both",
-        ));
-    }
-    if opts.resume && docs.rereadable_file().is_none() {
-        return Err(Error::config(
-            "--resume",
-            "needs a corpus file (standard input or a stream cannot be re-read)",
-        ));
     }
     Ok(())
 }

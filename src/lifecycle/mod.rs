@@ -1,10 +1,12 @@
-//! Model lifecycle (#13): versioned indexes behind an alias. A job writes a fresh version
+//! Model lifecycle: versioned indexes behind an alias. A job writes a fresh version
 //! (`ALIAS--MODEL--TIME`), which is verified (every acknowledged document counted, optionally a
 //! quality gate) before one atomic `_aliases` request moves the alias (read and write) onto it;
-//! old versions are kept per `--keep`, listed, rolled back to and pruned. Re-embedding reads the
-//! documents back from a live index ([`from_index`]), so a model migration needs no corpus file.
+//! old versions are kept per `--keep`, listed, rolled back to and pruned. [`swap`] names, checks
+//! and promotes a job's version. Re-embedding reads the documents back from a live index
+//! ([`from_index`]), so a model migration needs no corpus file.
 
 pub mod from_index;
+pub mod swap;
 
 use serde::Serialize;
 use serde_json::{Value, json};

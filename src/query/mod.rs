@@ -4,6 +4,7 @@
 //! works on every engine and version (no search pipeline or `rrf` retriever needed).
 
 pub mod fusion;
+mod target;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,6 +16,8 @@ use crate::embed::Embedder;
 use crate::engines::{Engine, KnnParams, Schema, Similarity, TermFilter};
 use crate::error::Result;
 use crate::hit::Hit;
+
+pub use self::target::{Guard, prepare};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

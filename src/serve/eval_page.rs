@@ -12,8 +12,8 @@ use axum::response::{Html, IntoResponse, Response};
 
 use super::ServeState;
 use super::errors::ApiError;
-use crate::eval::plot::{PlotPoint, Series, recall_latency_svg};
-use crate::eval::report::render_markdown;
+use crate::eval::plot::sweep_svg;
+use crate::eval::report::{render_markdown, render_sweep_markdown};
 use crate::eval::run::{EvalConfig, EvalReport, evaluate};
 
 /// Candidate counts of the sweep (with `--store`).
@@ -99,35 +99,10 @@ fn render(s: &ServeState, report: &EvalReport) -> String {
     );
     html.push_str(&markdown_table(&render_markdown(&report.modes)));
     if !report.sweep.is_empty() {
-        let mut md = String::from(
-            "| candidates | ANN recall@10 | p50 ms | p95 ms |\n|---:|---:|---:|---:|\n",
-        );
-        for p in &report.sweep {
-            md.push_str(&format!(
-                "| {} | {:.4} | {:.2} | {:.2} |\n",
-                p.candidates, p.ann_recall_at10, p.latency_p50_ms, p.latency_p95_ms
-            ));
-        }
         html.push_str("<h2>Candidates sweep</h2>\n");
-        html.push_str(&markdown_table(&md));
-        let series = Series {
-            name: format!("{} {}", s.info.kind, s.info.version),
-            points: report
-                .sweep
-                .iter()
-                .map(|p| PlotPoint {
-                    latency_ms: p.latency_p50_ms,
-                    recall: p.ann_recall_at10,
-                    label: Some(p.candidates.to_string()),
-                })
-                .collect(),
-        };
-        match recall_latency_svg(
-            "kNN recall@10 vs latency (candidates sweep)",
-            "p50 latency (ms)",
-            "ANN recall@10 vs exact",
-            &[series],
-        ) {
+        html.push_str(&markdown_table(&render_sweep_markdown(&report.sweep)));
+        let name = format!("{} {}", s.info.kind, s.info.version);
+        match sweep_svg(&name, &report.sweep) {
             Ok(svg) => html.push_str(&format!("<div class=plot>{svg}</div>\n")),
             Err(e) => html.push_str(&format!(
                 "<p class=err>plot: {}</p>",

@@ -206,7 +206,7 @@ fn unit_float(key: &str, value: &str) -> Result<f32, BadParam> {
 }
 
 fn parse_filter(s: &str) -> Result<TermFilter, BadParam> {
-    crate::cli::args::parse_filter(s).map_err(|why| bad("filter", format!("`{s}`: {why}")))
+    TermFilter::parse(s).map_err(|why| bad("filter", format!("`{s}`: {why}")))
 }
 
 #[cfg(test)]

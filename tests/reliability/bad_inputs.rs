@@ -102,7 +102,7 @@ fn ten_megabyte_text_is_embedded_and_indexed() {
 }
 
 /// Item 4, whole-run refusals: each exits 2 with a message naming the file, flag or URL, before
-/// anything is written; each message states its cause once and names no temporary file (issue 16).
+/// anything is written; each message states its cause once and names no temporary file.
 #[test]
 fn bad_inputs_are_refused_clearly() {
     let dir = super::messages::tempdir();

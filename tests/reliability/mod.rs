@@ -1,4 +1,4 @@
-//! Reliability and security (issue 6): faults survived through a fault-injecting proxy in front of
+//! Reliability and security: faults survived through a fault-injecting proxy in front of
 //! each real engine (throttling, a node that dies mid-ingest), documents the engine refuses, bad
 //! input refused with a message naming file/line/field or URL, and secrets that never show.
 //!

@@ -1,9 +1,40 @@
 //! A store of passages (written with `--chunk-tokens`): which document each row belongs to and
-//! where in its text the row's window lies, read from the ids (`PARENT#I`) and the meta.
+//! where in its text the row's window lies, read from the ids (`PARENT#I`) and the meta. This
+//! module owns the meta's passage keys: every writer records them through [`write_meta`] and
+//! every reader goes through [`recorded_cut`] or [`PassageMap::from_store`].
+//!
+//! The meta of a passage store: `chunking` = `{tokens, overlap, documents}` (the cut, absent
+//! where unknown, as in an export of an index sembridge did not write; and how many documents
+//! the rows belong to), `passages` = each row's `[start, end)` character offsets.
 
 use std::collections::HashMap;
 
-use crate::corpus::chunk::split_passage_id;
+use serde_json::{Value, json};
+
+use crate::corpus::chunk::{ChunkOptions, split_passage_id};
+
+/// Record in `meta` that the rows are passages of `documents` documents, cut by `cut` (`None`:
+/// not known), at `offsets` (one per row).
+pub fn write_meta(
+    meta: &mut Value,
+    cut: Option<ChunkOptions>,
+    documents: u64,
+    offsets: &[[usize; 2]],
+) {
+    let mut chunking = match cut {
+        Some(c) => json!({"tokens": c.tokens, "overlap": c.overlap}),
+        None => json!({}),
+    };
+    chunking["documents"] = json!(documents);
+    meta["chunking"] = chunking;
+    meta["passages"] = json!(offsets);
+}
+
+/// How a passage store's documents were cut, as its meta records it (`None`: whole documents,
+/// or a cut not recorded).
+pub fn recorded_cut(meta: &Value) -> Option<ChunkOptions> {
+    serde_json::from_value(meta.get("chunking")?.clone()).ok()
+}
 
 /// Row -> parent document, and the passages' character offsets.
 #[derive(Debug, Clone)]
@@ -27,7 +58,7 @@ pub struct PassageMap {
 impl PassageMap {
     /// Build the map from a store's ids and meta; `Ok(None)` when the store holds whole documents
     /// (no `chunking` in its meta).
-    pub fn from_store(ids: &[String], meta: &serde_json::Value) -> Result<Option<Self>, String> {
+    pub fn from_store(ids: &[String], meta: &Value) -> Result<Option<Self>, String> {
         if meta.get("chunking").is_none() {
             return Ok(None);
         }

@@ -149,6 +149,23 @@ impl Store {
         &self.meta
     }
 
+    /// How a passage store's documents were cut, as its meta records it.
+    pub fn chunking(&self) -> Option<crate::corpus::chunk::ChunkOptions> {
+        super::passages::recorded_cut(&self.meta)
+    }
+
+    /// The store's vectors must have the model's dims; `context` says which two met.
+    pub fn check_dims(&self, model_dims: usize, context: impl Into<String>) -> Result<()> {
+        if self.dims() == model_dims {
+            return Ok(());
+        }
+        Err(Error::Dimension {
+            expected: self.dims(),
+            got: model_dims,
+            context: context.into(),
+        })
+    }
+
     /// True when the writer saw every row at unit length (so cosine equals dot).
     pub fn is_unit_norm(&self) -> bool {
         self.unit_norm

@@ -83,6 +83,16 @@ impl StoreWriter {
         &mut self.meta
     }
 
+    /// Record that the rows are passages (the meta keys of [`super::passages::write_meta`]).
+    pub fn record_passages(
+        &mut self,
+        cut: Option<crate::corpus::chunk::ChunkOptions>,
+        documents: u64,
+        offsets: &[[usize; 2]],
+    ) {
+        super::passages::write_meta(&mut self.meta, cut, documents, offsets);
+    }
+
     pub fn len(&self) -> usize {
         self.ids.len()
     }
