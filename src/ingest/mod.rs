@@ -12,7 +12,9 @@ mod acks;
 mod batch;
 pub mod checkpoint;
 mod dispatch;
+mod duplicates;
 mod embedder;
+mod identity;
 mod index;
 mod options;
 mod progress;
@@ -89,6 +91,8 @@ pub async fn run(
     let started = Instant::now();
     check_job(engine, &docs, &vectors, &opts)?;
     create_parent_dirs(&[&opts.checkpoint, &opts.dead_letter])?;
+    // One job per checkpoint; released when the job ends, however it ends.
+    let _lock = identity::Lock::take(&opts.checkpoint)?;
     opts.spec.dims = vectors.dims();
     let (model_id, store_meta) = vectors.identity(docs.name()).await?;
     opts.spec.model = Some(model_id.clone());
@@ -135,6 +139,7 @@ pub async fn run(
         checkpoint: opts.checkpoint.clone(),
         ..Summary::default()
     };
+    let docs_name = docs.name();
     let paths = AckPaths {
         checkpoint: opts.checkpoint.clone(),
         dead_letter: opts.dead_letter.clone(),
@@ -148,6 +153,13 @@ pub async fn run(
         shard: opts.shard,
         limit: opts.limit,
         skip: resumed_from,
+    };
+    let reread = match &docs {
+        DocSource::File { path, format } if path.as_os_str() != "-" => Some(duplicates::Reread {
+            path: path.clone(),
+            format: format.clone(),
+        }),
+        _ => None,
     };
     let (read_rx, reader) = spawn_reader(docs.open()?, reader_cfg)?;
     let model = match &vectors {
@@ -206,10 +218,29 @@ pub async fn run(
     };
 
     dispatcher.ensure_index().await?;
+    if let Some(uuid) = identity::index_uuid(engine, &opts.spec.name).await {
+        acks.set_index_uuid(uuid);
+    }
     // Serverless has no `_refresh` and its `_count` lags by seconds: no count after there.
     if opts.refresh && !engine.serverless() {
         engine.refresh(&opts.spec.name).await?;
-        acks.summary.count_after = Some(engine.count(&opts.spec.name).await?);
+        let count = engine.count(&opts.spec.name).await?;
+        acks.summary.count_after = Some(count);
+        // This job made the index: every acknowledged document is in it, unless a later one
+        // with the same id replaced it.
+        let created = matches!(setup, IndexSetup::Create | IndexSetup::DropAndCreate);
+        if created && resumed_from == 0 && count < acks.summary.indexed {
+            let lost = acks.summary.indexed - count;
+            let first = match reread {
+                Some(r) => {
+                    crate::blocking::run("duplicate ids", move || duplicates::first_duplicate(&r))
+                        .await?
+                }
+                None => None,
+            };
+            let message = duplicates::message(&docs_name, &opts.spec.name, lost, first);
+            acks.overwritten(lost, message);
+        }
     }
     acks.summary.embed_secs = embed_done.busy_secs;
     if let Some((e, before)) = model {
@@ -366,12 +397,23 @@ async fn resume_point(
         shard: opts.shard.map(|(i, n)| format!("{i}/{n}")),
         done: 0,
         finished: false,
+        failed: 0,
+        skipped: 0,
+        dead_letter: None,
+        cluster_uuid: identity::cluster_uuid(engine).await,
+        index_uuid: None,
     };
     if opts.resume {
         match Checkpoint::load(&opts.checkpoint)? {
             Some(previous) => {
                 previous.check_same_job(&opts.checkpoint, &checkpoint)?;
+                identity::check_resume_target(engine, &opts.checkpoint, &previous, &mut checkpoint)
+                    .await?;
                 checkpoint.done = previous.done;
+                // What the earlier runs refused stays counted: the job is not clean yet.
+                checkpoint.failed = previous.failed;
+                checkpoint.skipped = previous.skipped;
+                checkpoint.dead_letter = previous.dead_letter;
             }
             None => tracing::warn!(
                 "--resume: no checkpoint at {}; starting from the first document",
