@@ -231,6 +231,7 @@ pub async fn run(a: IngestArgs) -> anyhow::Result<u8> {
     options.spec.chunking = chunking;
     if let (Some(ap), Some(v)) = (&plan.alias, &version) {
         options.spec.name = v.clone();
+        options.spec.alias = Some(ap.alias.clone());
         eprintln!("writing version `{v}` of alias `{}`", ap.alias);
     }
     let version = options.spec.name.clone();
