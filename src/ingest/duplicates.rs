@@ -20,7 +20,7 @@ pub(crate) struct Reread {
 /// appearance (bad records are passed over); `None` when every id is unique.
 pub(crate) fn first_duplicate(corpus: &Reread) -> Result<Option<(String, u64)>> {
     let mut seen = HashSet::new();
-    for doc in CorpusReader::open(&corpus.path, Some(corpus.format))?.flatten() {
+    for doc in CorpusReader::open(&corpus.path, Some(corpus.format.clone()))?.flatten() {
         if !seen.insert(doc.id.clone()) {
             return Ok(Some((doc.id, doc.line)));
         }
