@@ -258,3 +258,108 @@ fn unreachable_cluster_is_a_clear_error() {
     assert!(err.contains("cannot reach http://127.0.0.1:1"), "{err}");
     assert!(!err.contains("topsecret"), "{err}");
 }
+
+/// Issue 23 item 12: `--index 'PREFIX*' --recreate` is refused (exit 2 naming `--index` and the
+/// `*`) before any request, and the index the pattern matches is still there; the library's
+/// `delete_index` refuses a pattern too.
+async fn a_pattern_is_never_a_target(engine: &Engine, info: &EngineInfo) {
+    let index = support::unique_index("names");
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = crate::serve::scifact_head(dir.path(), 5);
+    let (code, _, err) = support::ingest(&info.url, &index, &corpus, dir.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    let pattern = format!("{}*", &index[..index.len() - 2]);
+    let (code, _, err) = support::ingest(&info.url, &pattern, &corpus, dir.path(), &["--recreate"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--index") && err.contains("`*`"), "{err}");
+    let e = engine.delete_index(&pattern).await.unwrap_err().to_string();
+    assert!(e.contains("`*`"), "{e}");
+    assert!(
+        engine.index_exists(&index).await.unwrap(),
+        "the index matching {pattern} was deleted"
+    );
+    let (code, _, err) = support::ingest(&info.url, "a/_doc", &corpus, dir.path(), &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`/`"), "{err}");
+    engine.delete_index(&index).await.unwrap();
+}
+crate::both_engines!(a_pattern_is_never_a_target);
+
+/// Issue 23 item 7: a corpus whose ids repeat loses the earlier documents on the engine; the job
+/// that created the index sees `_count` below what was acknowledged and exits 1 naming the
+/// first duplicate id (it exited 0).
+async fn duplicate_ids_are_reported(engine: &Engine, info: &EngineInfo) {
+    let index = support::unique_index("dupes");
+    let dir = tempfile::tempdir().unwrap();
+    let head = crate::serve::scifact_head(dir.path(), 6);
+    let text = std::fs::read_to_string(&head).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let corpus = dir.path().join("dupes.jsonl");
+    std::fs::write(&corpus, format!("{text}{}\n", lines[2])).unwrap();
+    let first: serde_json::Value = serde_json::from_str(lines[2]).unwrap();
+    let id = first["_id"].as_str().unwrap();
+    let (code, summary, err) = support::ingest(&info.url, &index, &corpus, dir.path(), &[]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(summary["indexed"], 7, "{summary}");
+    assert_eq!(summary["count_after"], 6, "{summary}");
+    assert_eq!(summary["skipped"], 1, "{summary}");
+    assert!(
+        err.contains(&format!("`{id}` (again at line 7)")),
+        "names the first duplicate: {err}"
+    );
+    engine.delete_index(&index).await.unwrap();
+}
+crate::both_engines!(duplicate_ids_are_reported);
+
+/// Issue 23 item 6: a resume checks it writes where the checkpoint was written: an index deleted
+/// and created again under the same name is refused (it skipped the `done` documents and exited
+/// 0), so is one that lost acknowledged documents; and a second job on a checkpoint in use is
+/// refused naming the process that holds it.
+async fn resume_checks_the_target(engine: &Engine, info: &EngineInfo) {
+    let index = support::unique_index("same");
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = ingest(info, &index, dir.path(), &["--limit", "100"]);
+    assert_eq!(code, 0, "{err}");
+    let ckpt: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("ckpt.json")).unwrap())
+            .unwrap();
+    assert!(ckpt["index_uuid"].is_string(), "{ckpt}");
+
+    // Fewer documents than acknowledged.
+    let ids: Vec<String> = engine.all_ids(&index).await.unwrap()[..3].to_vec();
+    engine
+        .post_json(
+            &format!("{index}/_delete_by_query?refresh=true"),
+            serde_json::json!({"query": {"ids": {"values": ids}}}),
+        )
+        .await
+        .unwrap();
+    let (code, _, err) = ingest(info, &index, dir.path(), &["--resume", "--limit", "200"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("holds 97 documents, fewer than the 100"),
+        "{err}"
+    );
+
+    // Deleted and created again (by another job) under the same name.
+    engine.delete_index(&index).await.unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let (code, _, err) = ingest(info, &index, other.path(), &["--limit", "100"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = ingest(info, &index, dir.path(), &["--resume", "--limit", "200"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("deleted and created again"), "{err}");
+
+    // A checkpoint in use by a live process (this test's).
+    let lock = dir.path().join("ckpt.json.lock");
+    std::fs::write(&lock, format!("{}\n", std::process::id())).unwrap();
+    let (code, _, err) = ingest(info, &index, dir.path(), &["--limit", "10"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!("process {}", std::process::id())),
+        "{err}"
+    );
+    std::fs::remove_file(&lock).unwrap();
+    engine.delete_index(&index).await.unwrap();
+}
+crate::both_engines!(resume_checks_the_target);

@@ -414,3 +414,60 @@ async fn a_killed_job_resumes_into_the_same_version(engine: &Engine, info: &Engi
     }
 }
 both_engines!(a_killed_job_resumes_into_the_same_version);
+
+/// Issue 23 item 8: `alias prune A` deletes only versions whose `_meta` records alias `A` and
+/// that no alias points at: not the live version of alias `A--b` (it matched `A--*` and was
+/// deleted), not an unrelated index named `A--x`, not a version another alias still holds;
+/// and `--` in an alias name is refused.
+async fn prune_deletes_only_its_own_versions(engine: &Engine, info: &EngineInfo) {
+    use sembridge::engines::IndexSpec;
+    let alias = unique_index("prune");
+    let other_alias = format!("{alias}--b");
+    let make = |name: String, of: Option<&str>| {
+        let mut spec = IndexSpec::new(name, 4);
+        spec.alias = of.map(str::to_owned);
+        spec
+    };
+    let old = format!("{alias}--m--20200101000000");
+    let current = format!("{alias}--m--20210101000000");
+    let held = format!("{alias}--m--20200601000000");
+    let other = format!("{alias}--b--m--20200101000000");
+    let unrelated = format!("{alias}--x");
+    for spec in [
+        make(old.clone(), Some(&alias)),
+        make(current.clone(), Some(&alias)),
+        make(held.clone(), Some(&alias)),
+        make(other.clone(), Some(&other_alias)),
+        make(unrelated.clone(), None),
+    ] {
+        engine.create_index(&spec).await.unwrap();
+    }
+    lifecycle::move_alias(engine, &alias, &current)
+        .await
+        .unwrap();
+    let holder = format!("{alias}-holder");
+    let actions = json!({"actions": [
+        {"add": {"index": other, "alias": other_alias}},
+        {"add": {"index": held, "alias": holder}},
+    ]});
+    engine.post_json("_aliases", actions).await.unwrap();
+
+    let deleted = lifecycle::prune(engine, &alias, 0).await.unwrap();
+    assert_eq!(deleted, std::slice::from_ref(&old));
+    for kept in [&current, &held, &other, &unrelated] {
+        assert!(
+            engine.index_exists(kept).await.unwrap(),
+            "{kept} was deleted"
+        );
+    }
+    assert!(!engine.index_exists(&old).await.unwrap());
+
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out) = ingest_alias(&info.url, &other_alias, ModelKind::Int8, dir.path(), &[]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("--alias") && out.contains("`--`"), "{out}");
+    for i in [current, held, other, unrelated] {
+        engine.delete_index(&i).await.unwrap();
+    }
+}
+crate::both_engines!(prune_deletes_only_its_own_versions);

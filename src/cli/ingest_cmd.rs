@@ -188,6 +188,9 @@ pub async fn run(a: IngestArgs) -> anyhow::Result<u8> {
         );
     }
     options.spec = resolved.spec;
+    if let Some(ap) = &plan.alias {
+        options.spec.alias = Some(ap.alias.clone());
+    }
     let version = options.spec.name.clone();
     let checkpoint = options.checkpoint.clone();
     let summary = match crate::ingest::run(&engine, resolved.docs, vectors, options).await {

@@ -58,9 +58,13 @@ impl IngestArgs {
             (None, Some(a)) => ("--alias", a.clone()),
             (None, None) => return Err(Error::config("--index", "give --index or --alias")),
         };
-        check_index_name(index_flag, &target)?;
+        // The target is written (and with --recreate deleted): a concrete name, never a pattern.
+        crate::engines::names::check_index_name(index_flag, &target)?;
+        if index_flag == "--alias" {
+            crate::lifecycle::check_alias_name(&target)?;
+        }
         if let Some(src) = &self.from_index {
-            check_index_name("--from-index", src)?;
+            crate::engines::names::check_read_pattern("--from-index", src)?;
         }
         // A stream from an index is keyed like a file named after it (checkpoint and dead-letter
         // paths); it is never opened as one.
@@ -185,16 +189,6 @@ impl IngestArgs {
             json: self.json,
         })
     }
-}
-
-fn check_index_name(flag: &str, index: &str) -> Result<()> {
-    if index.is_empty() || index != index.to_lowercase() || index.starts_with(['_', '-', '+']) {
-        return Err(Error::config(
-            flag,
-            format!("`{index}` is not a valid index name (lowercase, not starting with _ - +)"),
-        ));
-    }
-    Ok(())
 }
 
 const FIELD_FLAGS: [&str; 3] = ["--id-field", "--text-field", "--title-field"];

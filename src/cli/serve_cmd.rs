@@ -15,7 +15,7 @@ use crate::engines::Engine;
 use crate::error::{Error, Result};
 use crate::exact::Store;
 use crate::query::QueryParams;
-use crate::serve::{EvalInputs, Limits, ServeState};
+use crate::serve::{Access, Connections, EvalInputs, Limits, ServeState};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -38,6 +38,9 @@ pub struct ServeArgs {
     /// Relevance judgments for the /eval page; needs --queries.
     #[arg(long, requires = "queries")]
     pub qrels: Option<PathBuf>,
+    /// Seconds one evaluation for /eval may take (a failure is retried by a later request).
+    #[arg(long, default_value_t = 600, value_parser = positive::<u64>())]
+    pub eval_timeout: u64,
     #[command(flatten)]
     pub search: SearchArgs,
     #[command(flatten)]
@@ -54,11 +57,43 @@ pub struct ServeArgs {
     /// Largest request body in bytes (413 above).
     #[arg(long, default_value_t = Limits::default().max_body_bytes, value_parser = positive::<usize>())]
     pub max_body_bytes: usize,
+    /// Connections open at once at most; more wait until one closes.
+    #[arg(long, default_value_t = Connections::default().max_connections, value_parser = positive::<usize>())]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's line and headers (the connection is closed
+    /// after).
+    #[arg(long, default_value_t = Connections::default().header_timeout.as_secs(), value_parser = positive::<u64>())]
+    pub header_timeout: u64,
+    /// Seconds the open connections get to finish after ctrl-c or SIGTERM.
+    #[arg(long, default_value_t = Connections::default().shutdown_timeout.as_secs(), value_parser = positive::<u64>())]
+    pub shutdown_timeout: u64,
+    /// A file whose first line is the bearer token every request must send
+    /// (`Authorization: Bearer TOKEN`; /healthz answers its status without it).
+    #[arg(long, env = "SEMBRIDGE_AUTH_TOKEN_FILE", conflicts_with = "no_auth")]
+    pub auth_token_file: Option<PathBuf>,
+    /// Serve without a token on a non-loopback --bind (refused otherwise).
+    #[arg(long)]
+    pub no_auth: bool,
+    /// A host name the server is reached by (the Host header; repeat or comma-separate).
+    /// Its IP addresses and localhost are always accepted; any other name is answered 421.
+    #[arg(long, value_delimiter = ',')]
+    pub allowed_host: Vec<String>,
+    /// Fields a request may filter on (comma-separated); default: `_id` and the id, title and
+    /// text fields the page shows.
+    #[arg(long, value_delimiter = ',')]
+    pub filter_fields: Option<Vec<String>>,
+    /// Largest k a request may ask for.
+    #[arg(long, default_value_t = crate::serve::auth::DEFAULT_MAX_K, value_parser = positive::<usize>())]
+    pub max_k: usize,
+    /// A hit's text is cut to this many characters (`text_truncated: true` then).
+    #[arg(long, default_value_t = crate::serve::auth::DEFAULT_MAX_TEXT_CHARS, value_parser = positive::<usize>())]
+    pub max_text_chars: usize,
 }
 
 impl ServeArgs {
     /// Every check that needs no I/O beyond looking at paths: the search defaults and the files.
     pub fn validate(&self) -> Result<QueryParams> {
+        self.access()?;
         if let Some(p) = &self.store {
             check_file("--store", p)?;
         }
@@ -71,7 +106,31 @@ impl ServeArgs {
         let mut q = QueryParams::new(&self.index);
         self.search.apply(&mut q)?;
         q.leg_size = self.leg_size;
+        if self.max_k > crate::serve::params::MAX_K {
+            return Err(Error::config(
+                "--max-k",
+                format!("at most {}", crate::serve::params::MAX_K),
+            ));
+        }
         Ok(q)
+    }
+
+    /// The access policy: token, bind, hosts, caps (reads the token file).
+    pub fn access(&self) -> Result<Access> {
+        let token = match &self.auth_token_file {
+            Some(p) => Some(crate::serve::auth::read_token_file(p)?),
+            None => None,
+        };
+        let mut access = Access::new(self.bind, token, self.no_auth, &self.allowed_host)?;
+        access.filter_fields = self.filter_fields.clone().map(|f| {
+            f.into_iter()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        });
+        access.max_k = self.max_k;
+        access.max_text_chars = self.max_text_chars;
+        Ok(access)
     }
 }
 
@@ -82,6 +141,7 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<u8> {
         (Some(q), Some(r)) => Some(EvalInputs {
             queries: read_queries(q)?,
             qrels: read_qrels(r)?,
+            timeout: Duration::from_secs(a.eval_timeout),
         }),
         _ => None,
     };
@@ -120,7 +180,20 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<u8> {
         max_body_bytes: a.max_body_bytes,
         request_timeout: Duration::from_secs(a.request_timeout),
     };
-    let state = ServeState::new(engine, info, embedder, store, base, eval, limits);
-    crate::serve::serve(state, a.bind, crate::serve::shutdown_signal()).await?;
+    let access = a.access()?;
+    if !access.requires_token() && !a.bind.ip().is_loopback() {
+        eprintln!(
+            "sembridge serve: warning: --no-auth on {}: anyone who reaches it can search",
+            a.bind
+        );
+    }
+    let state =
+        ServeState::new(engine, info, embedder, store, base, eval, limits).with_access(access);
+    let conns = Connections {
+        max_connections: a.max_connections,
+        header_timeout: Duration::from_secs(a.header_timeout),
+        shutdown_timeout: Duration::from_secs(a.shutdown_timeout),
+    };
+    crate::serve::serve(state, a.bind, conns, crate::serve::shutdown_signal()).await?;
     Ok(EXIT_OK)
 }

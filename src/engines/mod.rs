@@ -14,6 +14,7 @@ pub mod cloud_id;
 mod connect;
 pub mod discover;
 pub mod elasticsearch;
+pub mod names;
 pub mod opensearch;
 pub mod schema;
 mod search;
@@ -97,7 +98,7 @@ impl Engine {
     }
 
     pub async fn index_exists(&self, index: &str) -> Result<bool> {
-        self.client().exists(index).await
+        self.client().exists(&names::path_segment(index)).await
     }
 
     pub fn create_index_body(&self, spec: &IndexSpec) -> Value {
@@ -111,15 +112,20 @@ impl Engine {
         if let Some(v) = self.version {
             capabilities::check_index_type(self.kind(), v, spec.es_index_type)?;
         }
+        names::check_index_name("index name", &spec.name)?;
         let body = self.create_index_body(spec);
         self.client()
-            .json(Method::Put, &spec.name, Some(body))
+            .json(Method::Put, &names::path_segment(&spec.name), Some(body))
             .await
             .map(drop)
     }
 
+    /// Delete the concrete index `index`; a pattern (`docs*`, `a,b`) or another bad name is
+    /// refused before any request ([`names::check_index_name`]).
     pub async fn delete_index(&self, index: &str) -> Result<()> {
-        match self.client().json(Method::Delete, index, None).await {
+        names::check_index_name("index name", index)?;
+        let path = names::path_segment(index);
+        match self.client().json(Method::Delete, &path, None).await {
             Ok(_) => Ok(()),
             Err(Error::Engine { status: 404, .. }) => Ok(()),
             Err(e) => Err(e),
@@ -131,7 +137,11 @@ impl Engine {
     pub async fn mappings(&self, index: &str) -> Result<Vec<(String, Value)>> {
         let body = self
             .client()
-            .json(Method::Get, &format!("{index}/_mapping"), None)
+            .json(
+                Method::Get,
+                &format!("{}/_mapping", names::path_segment(index)),
+                None,
+            )
             .await?;
         let Some(obj) = body.as_object() else {
             return Err(self
@@ -241,7 +251,11 @@ impl Engine {
             return Ok(());
         }
         self.client()
-            .json(Method::Post, &format!("{index}/_refresh"), None)
+            .json(
+                Method::Post,
+                &format!("{}/_refresh", names::path_segment(index)),
+                None,
+            )
             .await
             .map(drop)
     }
@@ -249,7 +263,11 @@ impl Engine {
     pub async fn count(&self, index: &str) -> Result<u64> {
         let body = self
             .client()
-            .json(Method::Get, &format!("{index}/_count"), None)
+            .json(
+                Method::Get,
+                &format!("{}/_count", names::path_segment(index)),
+                None,
+            )
             .await?;
         self.check_shards(index, &body)?;
         body.get("count")

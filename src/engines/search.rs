@@ -76,7 +76,11 @@ impl Engine {
     pub async fn search(&self, index: &str, schema: &Schema, body: Value) -> Result<SearchResult> {
         let res = self
             .client()
-            .json(Method::Post, &format!("{index}/_search"), Some(body))
+            .json(
+                Method::Post,
+                &format!("{}/_search", super::names::path_segment(index)),
+                Some(body),
+            )
             .await?;
         self.check_shards(index, &res)?;
         let took_ms = res.get("took").and_then(Value::as_u64).unwrap_or(0);

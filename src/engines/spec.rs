@@ -125,6 +125,10 @@ pub struct IndexSpec {
     /// so a re-run cuts the same way. With it the schema has [`Schema::passages`].
     #[serde(default)]
     pub chunking: Option<ChunkOptions>,
+    /// The alias this index is a version of (`ingest --alias`), stored in `_meta`: `alias
+    /// prune` deletes only versions that record their alias.
+    #[serde(default)]
+    pub alias: Option<String>,
 }
 
 impl IndexSpec {
@@ -144,6 +148,7 @@ impl IndexSpec {
             model: None,
             schema: Schema::default(),
             chunking: None,
+            alias: None,
         }
     }
 
@@ -156,6 +161,7 @@ impl IndexSpec {
                 "model": self.model,
                 "schema": self.schema,
                 "chunking": self.chunking,
+                "alias": self.alias,
             }
         })
     }

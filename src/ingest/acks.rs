@@ -47,6 +47,13 @@ impl Acks {
         paths: AckPaths,
         progress: indicatif::ProgressBar,
     ) -> Self {
+        let mut summary = summary;
+        // A resumed job: the earlier runs' refusals and skips count in this run's summary.
+        summary.failed += checkpoint.failed;
+        summary.skipped += checkpoint.skipped;
+        if summary.dead_letter.is_none() {
+            summary.dead_letter = checkpoint.dead_letter.clone();
+        }
         Acks {
             watermark: Watermark::starting_at(checkpoint.done),
             summary,
@@ -85,6 +92,21 @@ impl Acks {
         }
     }
 
+    /// `lost` acknowledged documents were overwritten by later ones with the same id: counted
+    /// as skipped (exit 1), reported with `message`.
+    pub fn overwritten(&mut self, lost: u64, message: String) {
+        self.summary.skipped += lost;
+        self.progress.suspend(|| eprintln!("skipped: {message}"));
+        if self.summary.skipped_records.len() < LISTED_SKIPS {
+            self.summary.skipped_records.push(Skipped { message });
+        }
+    }
+
+    /// The index's UUID, recorded by the next checkpoint save.
+    pub fn set_index_uuid(&mut self, uuid: String) {
+        self.checkpoint.index_uuid = Some(uuid);
+    }
+
     /// A finished request: counts, refused documents to the dead-letter file, the checkpoint
     /// advanced over every contiguous acknowledged range. A failed request stops the job (its
     /// documents stay unacknowledged, so a resume sends them again).
@@ -111,6 +133,9 @@ impl Acks {
         ));
         let before = self.watermark.value();
         self.checkpoint.done = self.watermark.complete(acked.start, acked.end);
+        self.checkpoint.failed = self.summary.failed;
+        self.checkpoint.skipped = self.summary.skipped;
+        self.checkpoint.dead_letter = self.summary.dead_letter.clone();
         if self.checkpoint.done != before {
             self.checkpoint.save(&self.checkpoint_path)?;
         }
@@ -128,6 +153,10 @@ impl Acks {
                     .append(true)
                     .open(path)
                     .map_err(io)?;
+                // The file's entry in its folder is on disk before a checkpoint names it.
+                let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+                super::checkpoint::sync_dir(dir.unwrap_or(std::path::Path::new(".")))
+                    .map_err(io)?;
                 self.summary.dead_letter = Some(path.clone());
                 self.dead_letter.insert(f)
             }
@@ -137,7 +166,9 @@ impl Acks {
                 "index": self.summary.index, "status": status, "reason": reason});
             writeln!(file, "{line}").map_err(io)?;
         }
-        file.flush().map_err(io)
+        // On disk before the checkpoint moves past these documents.
+        file.flush().map_err(io)?;
+        file.sync_data().map_err(io)
     }
 
     /// The failure that stopped the job, if any (the checkpoint stays unfinished).
@@ -155,6 +186,9 @@ impl Acks {
     pub fn finish(mut self) -> Result<Summary> {
         self.take_failure()?;
         self.checkpoint.finished = true;
+        self.checkpoint.failed = self.summary.failed;
+        self.checkpoint.skipped = self.summary.skipped;
+        self.checkpoint.dead_letter = self.summary.dead_letter.clone();
         self.checkpoint.save(&self.checkpoint_path)?;
         Ok(std::mem::take(&mut self.summary))
     }

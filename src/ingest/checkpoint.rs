@@ -23,6 +23,23 @@ pub struct Checkpoint {
     /// acknowledged by the engine or dead-lettered: a resume skips exactly these.
     pub done: u64,
     pub finished: bool,
+    /// Documents the engine refused so far, over every run of this job (a resume after
+    /// failures still ends with exit 1).
+    #[serde(default)]
+    pub failed: u64,
+    /// Bad records skipped so far, over every run of this job.
+    #[serde(default)]
+    pub skipped: u64,
+    /// Where the refused documents were written, once one was.
+    #[serde(default)]
+    pub dead_letter: Option<PathBuf>,
+    /// The cluster written to (`cluster_uuid`); a resume elsewhere is refused.
+    #[serde(default)]
+    pub cluster_uuid: Option<String>,
+    /// The index written to (`index.uuid`), once it exists; a resume into another index of the
+    /// same name is refused.
+    #[serde(default)]
+    pub index_uuid: Option<String>,
 }
 
 impl Checkpoint {
@@ -39,16 +56,34 @@ impl Checkpoint {
         }
     }
 
-    /// Write to `path.tmp`, then rename (creating the folder, e.g. the default state folder): a crash
-    /// leaves the old or the new checkpoint, never half. Errors name `path`, not the temporary file.
+    /// Write to a temporary file of its own (`path.PID.N.tmp`), flush it to disk, rename it over
+    /// `path` and flush the folder (creating it first, e.g. the default state folder): a crash,
+    /// even of the machine, leaves the old or the new checkpoint, never half, and a checkpoint
+    /// that said so is on disk. Errors name `path`, not the temporary file.
     pub fn save(&self, path: &Path) -> Result<()> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        use std::io::Write;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static N: AtomicU64 = AtomicU64::new(0);
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        if let Some(dir) = dir {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
-        let tmp = PathBuf::from(format!("{}.tmp", path.display()));
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let tmp = PathBuf::from(format!("{}.{}.{n}.tmp", path.display(), std::process::id()));
         let body = serde_json::to_vec_pretty(self).expect("checkpoint serializes");
-        std::fs::write(&tmp, body).map_err(|e| Error::io(path, e))?;
-        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+        let written = std::fs::File::create(&tmp).and_then(|mut f| {
+            f.write_all(&body)?;
+            f.sync_all()
+        });
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(Error::io(path, e));
+        }
+        if let Err(e) = std::fs::rename(&tmp, path) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(Error::io(path, e));
+        }
+        sync_dir(dir.unwrap_or(Path::new("."))).map_err(|e| Error::io(path, e))
     }
 
     /// Refuse to resume into a different corpus, model, index or shard.
@@ -86,6 +121,20 @@ impl Checkpoint {
                 ),
             })
         }
+    }
+}
+
+/// Flush a folder's entries (a rename or a new file in it) to disk. Unix only: elsewhere a
+/// folder cannot be opened for this and the call does nothing.
+pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::fs::File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
     }
 }
 
@@ -142,6 +191,11 @@ mod tests {
             shard: None,
             done: 5,
             finished: false,
+            failed: 0,
+            skipped: 0,
+            dead_letter: None,
+            cluster_uuid: None,
+            index_uuid: None,
         };
         let b = Checkpoint {
             model: "m2".into(),
@@ -156,5 +210,27 @@ mod tests {
             "{err}"
         );
         assert!(a.check_same_job(Path::new("x"), &a.clone()).is_ok());
+    }
+
+    #[test]
+    fn saves_leave_no_temporary_file_and_read_old_checkpoints() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join("job.checkpoint.json");
+        let mut c: Checkpoint = serde_json::from_value(serde_json::json!({
+            "corpus_sha256": "c", "model": "m", "index": "i", "engine_url": "u",
+            "shard": null, "done": 3, "finished": false
+        }))
+        .unwrap();
+        assert_eq!((c.failed, c.skipped, c.dead_letter.clone()), (0, 0, None));
+        c.failed = 2;
+        c.dead_letter = Some(dir.path().join("d.jsonl"));
+        c.save(&path).unwrap();
+        c.save(&path).unwrap();
+        assert_eq!(Checkpoint::load(&path).unwrap().unwrap(), c);
+        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, [std::ffi::OsString::from("job.checkpoint.json")]);
     }
 }

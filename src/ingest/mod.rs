@@ -14,7 +14,9 @@ mod acks;
 mod batch;
 pub mod checkpoint;
 mod dispatch;
+mod duplicates;
 mod embedder;
+mod identity;
 mod index;
 mod options;
 mod progress;
@@ -94,6 +96,8 @@ pub async fn run(
     let started = Instant::now();
     validate::check_job(engine, &docs, &vectors, &opts)?;
     create_parent_dirs(&[&opts.checkpoint, &opts.dead_letter])?;
+    // One job per checkpoint; released when the job ends, however it ends.
+    let _lock = identity::Lock::take(&opts.checkpoint)?;
     let (model_id, store_meta) = resolve::identify(&mut opts.spec, &vectors, &docs).await?;
     let checkpoint = resume_point(engine, &docs, model_id, &opts).await?;
     let resumed_from = checkpoint.done;
@@ -102,6 +106,7 @@ pub async fn run(
     // request is ready, so a corpus that turns out unreadable leaves the cluster as it was.
     let setup = plan_index(engine, &opts.spec, opts.recreate).await?;
     validate::check_index(engine, &opts, setup, resumed_from).await?;
+    let docs_name = docs.name();
     let mut acks = start_acks(engine, &docs, &opts, checkpoint).await;
 
     let reader_cfg = ReaderConfig {
@@ -110,6 +115,13 @@ pub async fn run(
         shard: opts.shard,
         limit: opts.limit,
         skip: resumed_from,
+    };
+    let reread = match &docs {
+        DocSource::File { path, format } if path.as_os_str() != "-" => Some(duplicates::Reread {
+            path: path.clone(),
+            format: format.clone(),
+        }),
+        _ => None,
     };
     let (read_rx, reader) = spawn_reader(docs.open()?, reader_cfg)?;
     let model = match &vectors {
@@ -168,10 +180,29 @@ pub async fn run(
     };
 
     dispatcher.ensure_index().await?;
+    if let Some(uuid) = identity::index_uuid(engine, &opts.spec.name).await {
+        acks.set_index_uuid(uuid);
+    }
     // Serverless has no `_refresh` and its `_count` lags by seconds: no count after there.
     if opts.refresh && !engine.serverless() {
         engine.refresh(&opts.spec.name).await?;
-        acks.summary.count_after = Some(engine.count(&opts.spec.name).await?);
+        let count = engine.count(&opts.spec.name).await?;
+        acks.summary.count_after = Some(count);
+        // This job made the index: every acknowledged document is in it, unless a later one
+        // with the same id replaced it.
+        let created = matches!(setup, IndexSetup::Create | IndexSetup::DropAndCreate);
+        if created && resumed_from == 0 && count < acks.summary.indexed {
+            let lost = acks.summary.indexed - count;
+            let first = match reread {
+                Some(r) => {
+                    crate::blocking::run("duplicate ids", move || duplicates::first_duplicate(&r))
+                        .await?
+                }
+                None => None,
+            };
+            let message = duplicates::message(&docs_name, &opts.spec.name, lost, first);
+            acks.overwritten(lost, message);
+        }
     }
     acks.summary.embed_secs = embed_done.busy_secs;
     if let Some((e, before)) = model {
@@ -288,12 +319,23 @@ async fn resume_point(
         shard: opts.shard.map(|(i, n)| format!("{i}/{n}")),
         done: 0,
         finished: false,
+        failed: 0,
+        skipped: 0,
+        dead_letter: None,
+        cluster_uuid: identity::cluster_uuid(engine).await,
+        index_uuid: None,
     };
     if opts.resume {
         match Checkpoint::load(&opts.checkpoint)? {
             Some(previous) => {
                 previous.check_same_job(&opts.checkpoint, &checkpoint)?;
+                identity::check_resume_target(engine, &opts.checkpoint, &previous, &mut checkpoint)
+                    .await?;
                 checkpoint.done = previous.done;
+                // What the earlier runs refused stays counted: the job is not clean yet.
+                checkpoint.failed = previous.failed;
+                checkpoint.skipped = previous.skipped;
+                checkpoint.dead_letter = previous.dead_letter;
             }
             None => tracing::warn!(
                 "--resume: no checkpoint at {}; starting from the first document",

@@ -55,6 +55,21 @@ fn utc_stamp(secs: u64) -> String {
     )
 }
 
+/// An alias name: a concrete index name without `--` (the separator of version names: with
+/// `a--b` allowed, the versions of `a` and of `a--b` would share a prefix).
+pub fn check_alias_name(alias: &str) -> Result<()> {
+    crate::engines::names::check_index_name("--alias", alias)?;
+    if alias.contains(SEP) {
+        return Err(Error::config(
+            "--alias",
+            format!(
+                "`{alias}` holds `{SEP}`, which separates alias, model and time in version names"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// The pattern every version of `alias` matches.
 pub fn versions_pattern(alias: &str) -> String {
     format!("{alias}{SEP}*")
@@ -71,6 +86,8 @@ pub struct Version {
     pub created_ms: u64,
     /// The alias points at it.
     pub current: bool,
+    /// Every alias that points at it (`current` or not).
+    pub aliases: Vec<String>,
 }
 
 /// The indexes `alias` points at now (none when it does not exist).
@@ -85,8 +102,10 @@ pub async fn alias_targets(engine: &Engine, alias: &str) -> Result<Vec<String>> 
     }
 }
 
-/// Every version of `alias`, oldest first.
+/// Every version of `alias`, oldest first: the indexes named `ALIAS--*` whose `_meta` records
+/// `alias` (an index of another alias such as `ALIAS--x`, or one without the record, is not).
 pub async fn versions(engine: &Engine, alias: &str) -> Result<Vec<Version>> {
+    crate::engines::names::check_index_name("alias", alias)?;
     let pattern = versions_pattern(alias);
     let cat = engine
         .get_json(&format!(
@@ -104,21 +123,43 @@ pub async fn versions(engine: &Engine, alias: &str) -> Result<Vec<Version>> {
                 .and_then(|v| v.as_str().and_then(|s| s.parse().ok()).or(v.as_u64()))
                 .unwrap_or(0)
         };
-        let model = engine.mappings(index).await?.first().and_then(|(_, m)| {
-            m.pointer("/_meta/sembridge/model")?
-                .as_str()
-                .map(str::to_owned)
-        });
+        let mapping = engine.mappings(index).await?;
+        let meta = |key: &str| {
+            mapping.first().and_then(|(_, m)| {
+                m.pointer(&format!("/_meta/sembridge/{key}"))?
+                    .as_str()
+                    .map(str::to_owned)
+            })
+        };
+        if meta("alias").as_deref() != Some(alias) {
+            continue;
+        }
+        let model = meta("model");
+        let aliases = index_aliases(engine, index).await?;
         out.push(Version {
             index: index.to_owned(),
             model,
             docs: num("docs.count"),
             created_ms: num("creation.date"),
             current: current.iter().any(|c| c == index),
+            aliases,
         });
     }
     out.sort_by(|a, b| (a.created_ms, &a.index).cmp(&(b.created_ms, &b.index)));
     Ok(out)
+}
+
+/// The aliases that point at `index`.
+async fn index_aliases(engine: &Engine, index: &str) -> Result<Vec<String>> {
+    let path = format!("{}/_alias", crate::engines::names::path_segment(index));
+    let v = engine.get_json(&path).await?;
+    Ok(v.pointer(&format!(
+        "/{}/aliases",
+        index.replace('~', "~0").replace('/', "~1")
+    ))
+    .and_then(Value::as_object)
+    .map(|o| o.keys().cloned().collect())
+    .unwrap_or_default())
 }
 
 /// Point `alias` (for reads, and as the write index) at `to` alone, in one atomic `_aliases`
@@ -144,13 +185,13 @@ pub async fn move_alias(engine: &Engine, alias: &str, to: &str) -> Result<()> {
         .map(drop)
 }
 
-/// Delete the versions of `alias` that are not current, keeping the `keep` newest of them;
-/// returns the deleted names.
+/// Delete the versions of `alias` that no alias points at, keeping the `keep` newest of them;
+/// returns the deleted names. Only indexes whose `_meta` records `alias` are versions of it.
 pub async fn prune(engine: &Engine, alias: &str, keep: usize) -> Result<Vec<String>> {
     let old: Vec<Version> = versions(engine, alias)
         .await?
         .into_iter()
-        .filter(|v| !v.current)
+        .filter(|v| !v.current && v.aliases.is_empty())
         .collect();
     let cut = old.len().saturating_sub(keep);
     let mut deleted = Vec::new();
@@ -200,5 +241,13 @@ mod tests {
         assert_eq!(utc_stamp(0), "19700101000000");
         assert_eq!(utc_stamp(951_782_400), "20000229000000");
         assert!(version_name("a", "Store", 0).starts_with("a--store--"));
+    }
+
+    #[test]
+    fn alias_names_refuse_the_separator() {
+        assert!(check_alias_name("scifact").is_ok());
+        let e = check_alias_name("a--b").unwrap_err().to_string();
+        assert!(e.contains("--alias") && e.contains("`--`"), "{e}");
+        assert!(check_alias_name("a*").is_err());
     }
 }

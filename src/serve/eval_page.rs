@@ -1,10 +1,12 @@
 //! `/eval`: the report of `sembridge eval` (the same Markdown table, as HTML) for the server's
 //! `--queries`/`--qrels`, plus the recall-latency plot of a candidates sweep when `--store` is
-//! given. Computed once, in the background, on the first request; until then the page says so
-//! and refreshes itself.
+//! given. Computed in the background on the first request (one run at a time, within
+//! `--eval-timeout`), kept once done; a failure is shown for [`RETRY_AFTER`], then the next
+//! request tries again. Until then the page says so and refreshes itself.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -19,11 +21,26 @@ use crate::eval::run::{EvalConfig, EvalReport, evaluate};
 /// Candidate counts of the sweep (with `--store`).
 const SWEEP: [usize; 5] = [10, 20, 50, 100, 200];
 
-/// The rendered page or the error that stopped it, once computed.
+/// After a failed evaluation, the failure is shown this long before a request starts another.
+pub const RETRY_AFTER: Duration = Duration::from_secs(5);
+
+/// Where the report stands: one evaluation at a time; a report is kept, a failure only for
+/// [`RETRY_AFTER`].
 #[derive(Default)]
 pub struct Cache {
-    started: AtomicBool,
-    page: tokio::sync::OnceCell<Result<String, String>>,
+    slot: Mutex<Slot>,
+}
+
+#[derive(Default)]
+enum Slot {
+    #[default]
+    Idle,
+    Running,
+    Done(String),
+    Failed {
+        message: String,
+        at: Instant,
+    },
 }
 
 pub async fn handler(State(s): State<Arc<ServeState>>) -> Response {
@@ -34,23 +51,50 @@ pub async fn handler(State(s): State<Arc<ServeState>>) -> Response {
         )
         .into_response();
     };
-    match s.eval_report.page.get() {
-        Some(Ok(page)) => return Html(page.clone()).into_response(),
-        Some(Err(e)) => {
-            let body = wrap(
-                &format!("<p class=err>eval failed: {}</p>", escape(e)),
-                false,
-            );
-            return (StatusCode::INTERNAL_SERVER_ERROR, Html(body)).into_response();
+    {
+        let mut slot = s.eval_report.slot.lock().unwrap_or_else(|p| p.into_inner());
+        match &*slot {
+            Slot::Done(page) => return Html(page.clone()).into_response(),
+            Slot::Failed { message, at } if at.elapsed() < RETRY_AFTER => {
+                let body = wrap(
+                    &format!(
+                        "<p class=err>eval failed: {}</p><p>The next request after {} s \
+                         tries again.</p>",
+                        escape(message),
+                        RETRY_AFTER.as_secs()
+                    ),
+                    false,
+                );
+                return (StatusCode::INTERNAL_SERVER_ERROR, Html(body)).into_response();
+            }
+            Slot::Running => {}
+            Slot::Idle | Slot::Failed { .. } => {
+                *slot = Slot::Running;
+                let state = Arc::clone(&s);
+                let deadline = inputs.timeout;
+                tokio::spawn(async move {
+                    let page = match tokio::time::timeout(deadline, compute(&state)).await {
+                        Ok(page) => page,
+                        Err(_) => Err(format!(
+                            "not done within {} s (--eval-timeout)",
+                            deadline.as_secs_f64()
+                        )),
+                    };
+                    let mut slot = state
+                        .eval_report
+                        .slot
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner());
+                    *slot = match page {
+                        Ok(page) => Slot::Done(page),
+                        Err(message) => Slot::Failed {
+                            message,
+                            at: Instant::now(),
+                        },
+                    };
+                });
+            }
         }
-        None => {}
-    }
-    if !s.eval_report.started.swap(true, Ordering::SeqCst) {
-        let state = Arc::clone(&s);
-        tokio::spawn(async move {
-            let page = compute(&state).await;
-            let _ = state.eval_report.page.set(page);
-        });
     }
     let body = wrap(
         &format!(

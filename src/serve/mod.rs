@@ -8,8 +8,10 @@
 //! at once, not queued), each within `request_timeout` (else 504), bodies up to `max_body_bytes`
 //! (else 413). Every error is JSON `{"error": "..."}` naming what was wrong.
 
+pub mod auth;
 mod errors;
 mod eval_page;
+pub mod listen;
 mod metrics;
 pub mod params;
 mod routes;
@@ -20,6 +22,8 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
+pub use self::auth::Access;
+pub use self::listen::Connections;
 pub use self::metrics::Metrics;
 use crate::corpus::{Qrels, Query};
 use crate::embed::Embedder;
@@ -52,6 +56,8 @@ impl Default for Limits {
 pub struct EvalInputs {
     pub queries: Vec<Query>,
     pub qrels: Qrels,
+    /// One evaluation's deadline (`--eval-timeout`).
+    pub timeout: Duration,
 }
 
 /// Everything the server shares between requests.
@@ -67,6 +73,8 @@ pub struct ServeState {
     pub eval: Option<EvalInputs>,
     pub limits: Limits,
     pub metrics: Metrics,
+    /// Token, hosts and what a search may return ([`auth`]); loopback-only defaults.
+    pub access: Access,
     eval_report: eval_page::Cache,
 }
 
@@ -89,8 +97,15 @@ impl ServeState {
             eval,
             limits,
             metrics: Metrics::new(),
+            access: Access::default(),
             eval_report: eval_page::Cache::default(),
         }
+    }
+
+    /// The same state under `access` (token, hosts, caps).
+    pub fn with_access(mut self, access: Access) -> ServeState {
+        self.access = access;
+        self
     }
 
     /// The model's folder name (what `/embed` reports as `model`).
@@ -108,10 +123,12 @@ pub fn router(state: Arc<ServeState>) -> axum::Router {
 }
 
 /// Bind `addr` (`--bind`), print `listening on http://ADDR` on stdout, and serve until
-/// `shutdown` completes; requests in flight then finish before this returns.
+/// `shutdown` completes; requests in flight then get `conns.shutdown_timeout` to finish before
+/// this returns.
 pub async fn serve(
     state: ServeState,
     addr: SocketAddr,
+    conns: Connections,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let listener = TcpListener::bind(addr)
@@ -122,10 +139,15 @@ pub async fn serve(
         .map_err(|e| Error::config("--bind", format!("{addr}: {e}")))?;
     println!("sembridge serve: listening on http://{local}");
     let app = router(Arc::new(state));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| Error::Other(format!("serving http://{local}: {e}")))
+    let open = listen::run(listener, app, conns, shutdown).await;
+    if open > 0 {
+        eprintln!(
+            "sembridge serve: {open} connection(s) still open after {} s (--shutdown-timeout); \
+             closing them",
+            conns.shutdown_timeout.as_secs_f64()
+        );
+    }
+    Ok(())
 }
 
 /// Completes on ctrl-c or SIGTERM.

@@ -18,7 +18,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 use super::ServeState;
 use super::errors::{ApiError, json_errors, layer_error};
-use super::params::{SearchMode, SearchRequest, form_pairs, json_pairs, parse_search};
+use super::params::{BadParam, SearchMode, SearchRequest, form_pairs, json_pairs, parse_search};
 use crate::exact::ExactParams;
 use crate::hit::Hit;
 
@@ -62,6 +62,11 @@ pub fn router(state: Arc<ServeState>) -> Router {
         .route("/metrics", get(metrics))
         .merge(work)
         .fallback(not_found)
+        // Host, token and content type before any handler; security headers on every answer.
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            super::auth::guard,
+        ))
         // Inner first: the body limit's plain 413 passes through `json_errors` on its way out.
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(max_body))
@@ -119,7 +124,7 @@ fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
 }
 
 async fn search(s: &ServeState, pairs: Vec<(String, String)>) -> Result<Json<Value>, ApiError> {
-    let req = match parse_search(&pairs, &s.base) {
+    let req = match parse_search(&pairs, &s.base).and_then(|r| allowed(s, r)) {
         Ok(r) => r,
         Err(e) => {
             s.metrics
@@ -162,6 +167,13 @@ async fn search(s: &ServeState, pairs: Vec<(String, String)>) -> Result<Json<Val
                 "title": src.get("title").cloned().unwrap_or(Value::Null),
                 "text": src.get("text").cloned().unwrap_or(Value::Null),
             });
+            let cut = hit["text"]
+                .as_str()
+                .and_then(|t| super::auth::truncate_chars(t, s.access.max_text_chars));
+            if let Some(cut) = cut {
+                hit["text"] = json!(cut);
+                hit["text_truncated"] = json!(true);
+            }
             if let Some(p) = &h.passage {
                 hit["passage"] = json!(p);
             }
@@ -176,6 +188,43 @@ async fn search(s: &ServeState, pairs: Vec<(String, String)>) -> Result<Json<Val
         "client_ms": ms(client),
         "embed_ms": ms(embed),
     })))
+}
+
+/// The request within the server's caps (`--max-k`, `--filter-fields`).
+fn allowed(s: &ServeState, req: SearchRequest) -> Result<SearchRequest, BadParam> {
+    let access = &s.access;
+    if req.params.k > access.max_k {
+        return Err(BadParam {
+            param: "k".into(),
+            message: format!(
+                "{} is above this server's cap of {} (--max-k)",
+                req.params.k, access.max_k
+            ),
+        });
+    }
+    let shown = s.base.schema.source_fields();
+    if let Some(f) = req
+        .params
+        .filters
+        .iter()
+        .find(|f| !access.filter_allowed(&f.field, &shown))
+    {
+        let fields = match &access.filter_fields {
+            Some(list) => list.join(", "),
+            None => std::iter::once("_id".to_owned())
+                .chain(shown)
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        return Err(BadParam {
+            param: "filter".into(),
+            message: format!(
+                "field `{}` may not be filtered on here (allowed: {fields}; see --filter-fields)",
+                f.field
+            ),
+        });
+    }
+    Ok(req)
 }
 
 /// Hits, their sources, `took_ms` (the engine's integer ms; exact: the search's fractional ms),

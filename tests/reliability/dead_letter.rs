@@ -51,6 +51,17 @@ async fn refused_documents_go_to_the_dead_letter_file(engine: &Engine, info: &En
     let ids: BTreeSet<String> = engine.all_ids(&index).await.unwrap().into_iter().collect();
     assert_eq!(ids.len(), 18);
     assert!(want.iter().all(|w| !ids.contains(*w)));
+
+    // Issue 23 item 11: the checkpoint keeps the refusals, so a resume of the finished job
+    // still exits 1 and names the dead-letter file (it exited 0 with failed 0).
+    assert_eq!(ckpt["failed"], 2, "{ckpt}");
+    let (code, summary, err) =
+        support::ingest(&info.url, &index, &corpus, dir.path(), &["--resume"]);
+    assert_eq!(code, 1, "a resume after refusals: still exit 1\n{err}");
+    assert_eq!(summary["failed"], 2, "{summary}");
+    assert_eq!(summary["indexed"], 0, "{summary}");
+    let named = summary["dead_letter"].as_str().unwrap_or_default();
+    assert!(named.ends_with("dead.jsonl"), "{summary}");
     engine.delete_index(&index).await.unwrap();
 }
 crate::both_engines!(refused_documents_go_to_the_dead_letter_file);

@@ -1,8 +1,11 @@
 //! `sembridge serve` over HTTP: the real binary on a free port, in front of an index ingested by
 //! the test on each real engine; every endpoint called with a plain HTTP client (reqwest).
+mod access;
 mod browser;
 mod endpoints;
+mod eval_retry;
 mod faults;
+mod slow_clients;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
