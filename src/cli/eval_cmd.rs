@@ -91,13 +91,7 @@ pub async fn run(a: EvalArgs) -> anyhow::Result<u8> {
         .transpose()?;
     let embedder = Arc::new(a.model.load()?);
     let (engine, info) = Engine::connect(&a.conn.options()?).await?;
-    if !engine.index_exists(&a.index).await? {
-        return Err(Error::config(
-            "--index",
-            format!("index `{}` does not exist on {}", a.index, engine.url()),
-        )
-        .into());
-    }
+    engine.require_index(&a.index).await?;
     super::target::prepare(&engine, &mut query, &a.fields, &a.search, Some(&embedder)).await?;
     let cfg = EvalConfig {
         query,

@@ -9,7 +9,7 @@ use clap::Args;
 use super::args::{ChunkArgs, ConnArgs, ModelArgs, parse_shard, positive};
 use super::ingest_plan::Vectors;
 use super::{EXIT_OK, EXIT_PARTIAL};
-use crate::engines::spec::{EsIndexType, KnnEngine};
+use crate::engines::layout::vector::{EsIndexType, KnnEngine};
 use crate::engines::{Engine, IndexSpec, Similarity};
 use crate::error::Error;
 use crate::exact::Store;

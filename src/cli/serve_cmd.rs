@@ -101,13 +101,7 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<u8> {
         .into());
     }
     let (engine, info) = Engine::connect(&conn).await?;
-    if !engine.index_exists(&a.index).await? {
-        return Err(Error::config(
-            "--index",
-            format!("index `{}` does not exist on {}", a.index, engine.url()),
-        )
-        .into());
-    }
+    engine.require_index(&a.index).await?;
     super::target::prepare(&engine, &mut base, &a.fields, &a.search, Some(&embedder)).await?;
     eprintln!(
         "sembridge serve: {} {} at {}, index `{}`, model {}{}",

@@ -8,8 +8,9 @@ use clap::Args;
 
 use super::args::SearchArgs;
 use crate::embed::Embedder;
-use crate::engines::schema::{Boosted, IndexLayout, SchemaRequest};
+use crate::engines::layout::schema::Boosted;
 use crate::engines::{Engine, SchemaPreset, Similarity};
+use crate::engines::{IndexLayout, SchemaRequest};
 use crate::error::{Error, Result};
 use crate::query::QueryParams;
 
