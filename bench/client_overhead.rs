@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use sembridge::corpus::{Query, read_qrels, read_queries};
 use sembridge::embed::{EmbedOptions, Embedder};
-use sembridge::engines::spec::bm25_body;
+use sembridge::engines::dsl::bm25::bm25_body;
 use sembridge::engines::{ConnectOptions, Engine, EngineKind, KnnParams};
 use sembridge::eval::percentile;
 use sembridge::query::{Mode, QueryParams};

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use sembridge::corpus::{read_qrels, read_queries};
-use sembridge::engines::schema::SchemaRequest;
+use sembridge::engines::SchemaRequest;
 use sembridge::engines::{Engine, EngineInfo, EngineKind, SchemaPreset};
 use sembridge::exact::Store;
 use sembridge::query::{Guard, Mode, QueryParams};

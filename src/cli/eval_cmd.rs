@@ -105,13 +105,7 @@ pub async fn run(a: EvalArgs) -> anyhow::Result<u8> {
         .transpose()?;
     let embedder = Arc::new(a.model.load()?);
     let (engine, info) = Engine::connect(&a.conn.options()?).await?;
-    if !engine.index_exists(&a.index).await? {
-        return Err(Error::config(
-            "--index",
-            format!("index `{}` does not exist on {}", a.index, engine.url()),
-        )
-        .into());
-    }
+    engine.require_index(&a.index).await?;
     let guard = a.search.guard(Some(&embedder));
     crate::query::prepare(&engine, &mut query, &a.fields.request(), &guard).await?;
     let cfg = EvalConfig {

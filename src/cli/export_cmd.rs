@@ -5,14 +5,14 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::args::{ConnArgs, check_output, positive};
 use super::target::SchemaArgs;
 use super::{EXIT_OK, EXIT_PARTIAL};
 use crate::corpus::chunk::passage_id;
 use crate::engines::Engine;
-use crate::engines::schema::get_path;
+use crate::engines::scan::ScanFields;
 use crate::error::Error;
 use crate::exact::StoreWriter;
 
@@ -67,56 +67,28 @@ pub async fn run(a: ExportArgs) -> anyhow::Result<u8> {
     });
     let mut writer = StoreWriter::create(&a.store, vector.dims, meta)?;
     let mut out = Exported::default();
-    // Naming the vector field in `includes` brings it back also where the engine leaves vectors
-    // out of `_source` by default (Elasticsearch 9.1+ `exclude_source_vectors`; OpenSearch 3.x
-    // derived source rebuilds them).
-    let mut includes = vec![vector.path.clone()];
-    includes.extend(schema.id.clone());
     // Passages (a nested vector field) become rows `ID#I`, their offsets kept in the meta as
     // `embed --chunk-tokens` keeps them, so `exact` scores documents by their best passage.
     let mut offsets: Vec<[usize; 2]> = Vec::new();
-    if let Some(p) = &schema.passages {
-        includes.extend([format!("{p}.start"), format!("{p}.end")]);
-    }
+    let fields = ScanFields::Vectors(&vector);
     engine
-        .scroll(&a.index, json!({"includes": includes}), a.page, |hits| {
-            for h in hits {
-                let source = h.get("_source").cloned().unwrap_or(Value::Null);
-                let underscore = h.get("_id").and_then(Value::as_str).unwrap_or_default();
-                let id = schema.hit_id(underscore, &source);
-                if let Some(p) = &schema.passages {
-                    let passages = get_path(&source, p).and_then(Value::as_array);
-                    let mut any = false;
-                    for (i, passage) in passages.into_iter().flatten().enumerate() {
-                        // Offsets as sembridge writes them; [0, 0] (unknown) in others'
-                        // nested layouts.
-                        let at = |k: &str| passage.get(k).and_then(Value::as_u64).unwrap_or(0);
-                        if let Some(v) = vector_of(passage, schema.vector_leaf(), vector.dims) {
-                            writer.push(&passage_id(&id, i), &v)?;
-                            offsets.push([at("start") as usize, at("end") as usize]);
-                            any = true;
-                        }
+        .scan(&a.index, &schema, fields, a.page, |doc| {
+            let vectors = doc.vectors(&schema, &vector);
+            if vectors.is_empty() {
+                out.without_vector += 1;
+                out.first_without.get_or_insert(doc.id);
+                return Ok(());
+            }
+            for v in vectors {
+                match v.passage {
+                    Some(i) => {
+                        writer.push(&passage_id(&doc.id, i), &v.vector)?;
+                        offsets.push(v.offsets);
                     }
-                    match any {
-                        true => out.written += 1,
-                        false => {
-                            out.without_vector += 1;
-                            out.first_without.get_or_insert(id);
-                        }
-                    }
-                    continue;
-                }
-                match vector_of(&source, &vector.path, vector.dims) {
-                    Some(v) => {
-                        writer.push(&id, &v)?;
-                        out.written += 1;
-                    }
-                    None => {
-                        out.without_vector += 1;
-                        out.first_without.get_or_insert(id);
-                    }
+                    None => writer.push(&doc.id, &v.vector)?,
                 }
             }
+            out.written += 1;
             Ok(())
         })
         .await?;
@@ -153,13 +125,4 @@ pub async fn run(a: ExportArgs) -> anyhow::Result<u8> {
         return Ok(EXIT_PARTIAL);
     }
     Ok(EXIT_OK)
-}
-
-/// The vector at `path` of a `_source`, when it is an array of `dims` numbers.
-fn vector_of(source: &Value, path: &str, dims: usize) -> Option<Vec<f32>> {
-    let arr = get_path(source, path)?.as_array()?;
-    if arr.len() != dims {
-        return None;
-    }
-    arr.iter().map(|x| x.as_f64().map(|f| f as f32)).collect()
 }

@@ -123,7 +123,7 @@ pub async fn run(args: InfoArgs) -> anyhow::Result<u8> {
             Err(e) => {
                 failed = true;
                 let shown = url::Url::parse(url)
-                    .map(|u| crate::engines::redact_url(&u))
+                    .map(|u| crate::engines::transport::secret::redact_url(&u))
                     .unwrap_or_default();
                 let message = e.to_string();
                 if !args.json {

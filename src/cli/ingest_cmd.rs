@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::args::{ChunkArgs, ConnArgs, ModelArgs, parse_shard, positive};
 use super::{EXIT_OK, EXIT_PARTIAL};
-use crate::engines::spec::{EsIndexType, KnnEngine};
+use crate::engines::layout::vector::{EsIndexType, KnnEngine};
 use crate::engines::{Engine, IndexSpec, Similarity};
 use crate::ingest::{Batching, OnError, RetryPolicy, Summary, resolve};
 use crate::lifecycle::swap::{SwapStep, swap};

@@ -260,7 +260,10 @@ fn snippet(source: &Value, passage: Option<&crate::hit::PassageRef>) -> String {
     if let Some(p) = passage {
         let window: String = text.chars().skip(p.start).take(p.end - p.start).collect();
         let one_line: String = window.split_whitespace().collect::<Vec<_>>().join(" ");
-        return crate::engines::bulk::truncate(&format!("[{}-{}] {one_line}", p.start, p.end), 90);
+        return crate::engines::transport::truncate(
+            &format!("[{}-{}] {one_line}", p.start, p.end),
+            90,
+        );
     }
     let joined = if title.is_empty() {
         text.to_owned()
@@ -268,7 +271,7 @@ fn snippet(source: &Value, passage: Option<&crate::hit::PassageRef>) -> String {
         format!("{title}: {text}")
     };
     let one_line: String = joined.split_whitespace().collect::<Vec<_>>().join(" ");
-    crate::engines::bulk::truncate(&one_line, 90)
+    crate::engines::transport::truncate(&one_line, 90)
 }
 
 /// The hits as a table (rank, id, score, and a text column when there are `sources`) or JSON
@@ -307,7 +310,7 @@ fn print_hits(hits: &[Hit], sources: Option<&[Value]>, as_json: bool, header: &s
         println!(
             "{:>4}  {:<24} {:>9.4}{}",
             i + 1,
-            crate::engines::bulk::truncate(&h.doc_id, 24),
+            crate::engines::transport::truncate(&h.doc_id, 24),
             h.score,
             text.trim_end()
         );

@@ -154,13 +154,7 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<u8> {
         s.check_dims(embedder.dims(), format!("model vs --store {path}"))?;
     }
     let (engine, info) = Engine::connect(&conn).await?;
-    if !engine.index_exists(&a.index).await? {
-        return Err(Error::config(
-            "--index",
-            format!("index `{}` does not exist on {}", a.index, engine.url()),
-        )
-        .into());
-    }
+    engine.require_index(&a.index).await?;
     let guard = a.search.guard(Some(&embedder));
     crate::query::prepare(&engine, &mut base, &a.fields.request(), &guard).await?;
     eprintln!(

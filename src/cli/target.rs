@@ -5,7 +5,8 @@
 use clap::Args;
 
 use crate::engines::SchemaPreset;
-use crate::engines::schema::{Boosted, SchemaRequest};
+use crate::engines::SchemaRequest;
+use crate::engines::layout::schema::Boosted;
 
 /// Where the index keeps each part of a document. On a new index (`ingest`) the preset and the
 /// flags say what to write; on an existing one they override what is read from its mapping.

@@ -7,7 +7,7 @@ use clap::ValueEnum;
 use clap::builder::PossibleValue;
 
 use crate::embed::OptLevel;
-use crate::engines::spec::{EsIndexType, KnnEngine};
+use crate::engines::layout::vector::{EsIndexType, KnnEngine};
 use crate::engines::{AwsService, EngineKind, SchemaPreset, Similarity};
 use crate::ingest::OnError;
 use crate::query::Mode;

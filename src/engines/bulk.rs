@@ -3,7 +3,9 @@
 
 use serde_json::{Value, json};
 
-use super::schema::Schema;
+use super::Engine;
+use super::layout::schema::Schema;
+use super::transport::{describe_error, truncate};
 use crate::error::is_transient_status;
 
 /// One document ready to index.
@@ -298,35 +300,13 @@ pub fn parse_bulk_response(body: &Value, expected: usize) -> Result<Vec<ItemOutc
         .collect())
 }
 
-/// `type: reason (caused by: type: reason)` from an engine error object.
-pub fn describe_error(error: &Value) -> String {
-    let one = |e: &Value| {
-        let t = e.get("type").and_then(Value::as_str).unwrap_or("error");
-        let r = e.get("reason").and_then(Value::as_str).unwrap_or("");
-        format!("{t}: {r}")
-    };
-    match error {
-        Value::String(s) => s.clone(),
-        Value::Object(_) => {
-            let mut s = one(error);
-            if let Some(cause) = error.get("caused_by") {
-                s.push_str(&format!(" (caused by {})", one(cause)));
-            }
-            s
-        }
-        other => other.to_string(),
+impl Engine {
+    /// Send one bulk body (NDJSON of `n` documents) and return one outcome per document.
+    /// Transport errors and whole-request errors come back as `Err` (see `Error::is_transient`).
+    pub async fn bulk(&self, ndjson: Vec<u8>, n: usize) -> crate::error::Result<Vec<ItemOutcome>> {
+        let body = self.client().bulk(ndjson).await?;
+        parse_bulk_response(&body, n).map_err(|reason| self.client.bad_answer(reason))
     }
-}
-
-pub fn truncate(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_owned();
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}...", &s[..end])
 }
 
 #[cfg(test)]

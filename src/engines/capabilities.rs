@@ -3,10 +3,10 @@
 //! comparing version strings in the bodies.
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use super::client::Method;
-use super::spec::EsIndexType;
+use super::layout::vector::EsIndexType;
+use super::transport::client::Method;
 use super::{Engine, EngineKind};
 use crate::error::{Error, Result};
 
@@ -157,6 +157,28 @@ pub struct Capabilities {
 }
 
 impl Engine {
+    /// Whether the engine knows an analyzer (probed with `_analyze`); `None` when the credentials
+    /// may not ask (`_analyze` without an index needs a cluster privilege, e.g. Elasticsearch's
+    /// `manage`, that a user who may only write some indexes often lacks).
+    pub async fn has_analyzer(&self, analyzer: &str) -> Result<Option<bool>> {
+        match self
+            .client()
+            .json(
+                Method::Post,
+                "_analyze",
+                Some(json!({"analyzer": analyzer, "text": "probe"})),
+            )
+            .await
+        {
+            Ok(_) => Ok(Some(true)),
+            Err(Error::Engine { status: 400, .. }) => Ok(Some(false)),
+            Err(Error::Engine {
+                status: 401 | 403, ..
+            }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Ask the cluster what [`Capabilities`] holds (several small requests; for `info`).
     pub async fn capabilities(&self, plugins: &[String]) -> Result<Capabilities> {
         let client = self.client();
@@ -251,57 +273,5 @@ impl Engine {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn versions_parse_and_compare() {
-        assert_eq!(Version::parse("8.19.21"), Some(Version(8, 19, 21)));
-        assert_eq!(Version::parse("3.5.0-SNAPSHOT"), Some(Version(3, 5, 0)));
-        assert_eq!(Version::parse("9"), Some(Version(9, 0, 0)));
-        assert_eq!(Version::parse("x"), None);
-        assert!(Version(2, 19, 1).at_least(2, 16));
-        assert!(!Version(2, 15, 9).at_least(2, 16));
-        assert!(Version(10, 0, 0) > Version(9, 99, 99));
-    }
-
-    #[test]
-    fn elasticsearch_index_types_follow_the_version() {
-        assert_eq!(es_index_types(Version(8, 11, 0)), ["hnsw"]);
-        assert!(es_index_types(Version(8, 19, 21)).contains(&"bbq_hnsw"));
-        assert!(!es_index_types(Version(8, 19, 21)).contains(&"bbq_disk"));
-        assert!(es_index_types(Version(9, 2, 8)).contains(&"bbq_disk"));
-        let err = check_index_type(
-            EngineKind::Elasticsearch,
-            Version(8, 15, 3),
-            EsIndexType::BbqHnsw,
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(
-            err.contains("--es-index-type") && err.contains("8.16.0") && err.contains("int8-hnsw"),
-            "{err}"
-        );
-        assert!(
-            check_index_type(
-                EngineKind::Elasticsearch,
-                Version(8, 19, 21),
-                EsIndexType::BbqHnsw,
-            )
-            .is_ok()
-        );
-    }
-
-    #[test]
-    fn opensearch_knn_follows_the_version() {
-        assert!(opensearch_knn_engines(Version(2, 19, 1)).contains(&"nmslib"));
-        assert!(!opensearch_knn_engines(Version(3, 5, 0)).contains(&"nmslib"));
-        assert!(opensearch_has_method_parameters(Version(2, 19, 1)));
-        assert!(!opensearch_has_method_parameters(Version(2, 11, 0)));
-        assert!(check_nested_knn(EngineKind::Elasticsearch, Version(8, 19, 21)).is_ok());
-        assert!(check_nested_knn(EngineKind::OpenSearch, Version(2, 12, 0)).is_ok());
-        let old = check_nested_knn(EngineKind::Elasticsearch, Version(8, 10, 4)).unwrap_err();
-        assert!(old.to_string().contains("--chunk-tokens"), "{old}");
-        assert!(check_nested_knn(EngineKind::OpenSearch, Version(2, 11, 1)).is_err());
-    }
-}
+#[path = "tests/capabilities.rs"]
+mod tests;

@@ -2,11 +2,12 @@
 //! read the way its layout says) as a document stream for the ingest pipeline, so that a model
 //! migration re-embeds what the engine holds.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::corpus::Doc;
-use crate::engines::Engine;
-use crate::engines::schema::{Schema, SchemaRequest, get_path};
+use crate::engines::layout::schema::get_path;
+use crate::engines::scan::{ScanFields, ScannedDoc};
+use crate::engines::{Engine, Schema, SchemaRequest};
 use crate::error::{Error, Result};
 use crate::ingest::DocSource;
 
@@ -24,29 +25,18 @@ pub async fn source(
 ) -> Result<(DocSource, Schema)> {
     let layout = engine.layout(index, request).await?;
     let schema = layout.schema;
-    let filter = match &schema.metadata {
-        Some(_) => {
-            let mut f = schema.source_fields();
-            f.extend(schema.metadata.clone());
-            json!({"includes": f})
-        }
-        // Flattened metadata: everything but the vector.
-        None => json!({"excludes": [schema.vector]}),
-    };
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Doc>>(BUFFER);
     let (engine2, index2, schema2) = (engine.clone(), index.to_owned(), schema.clone());
     tokio::spawn(async move {
         let mut n = 0u64;
         let send = |item: Result<Doc>| tokio::task::block_in_place(|| tx.send(item).is_ok());
         let scrolled = engine2
-            .scroll(&index2, filter, PAGE, |hits| {
-                for h in hits {
-                    n += 1;
-                    if !send(Ok(doc_of(h, &schema2, n))) {
-                        return Err(Error::Other("the ingest stopped reading".into()));
-                    }
+            .scan(&index2, &schema2, ScanFields::Documents, PAGE, |d| {
+                n += 1;
+                match send(Ok(doc_of(d, &schema2, n))) {
+                    true => Ok(()),
+                    false => Err(Error::Other("the ingest stopped reading".into())),
                 }
-                Ok(())
             })
             .await;
         if let Err(e) = scrolled {
@@ -63,10 +53,10 @@ pub async fn source(
     ))
 }
 
-/// One hit as a document: `line` is its place in the scroll (for messages).
-fn doc_of(hit: &Value, schema: &Schema, line: u64) -> Doc {
-    let source = hit.get("_source").cloned().unwrap_or(Value::Null);
-    let underscore = hit.get("_id").and_then(Value::as_str).unwrap_or_default();
+/// One document read back as a document to ingest: `line` is its place in the scan (for
+/// messages).
+fn doc_of(scanned: ScannedDoc, schema: &Schema, line: u64) -> Doc {
+    let ScannedDoc { id, source } = scanned;
     let text_at = |field: &str| {
         get_path(&source, field)
             .and_then(Value::as_str)
@@ -92,7 +82,7 @@ fn doc_of(hit: &Value, schema: &Schema, line: u64) -> Doc {
         }
     };
     Doc {
-        id: schema.hit_id(underscore, &source),
+        id,
         // Without a title field the text already begins with the title (it is what was
         // embedded) and the metadata keeps it: re-embedding the text gives the same input.
         title: schema.title.as_deref().map(text_at).unwrap_or_default(),
@@ -104,6 +94,8 @@ fn doc_of(hit: &Value, schema: &Schema, line: u64) -> Doc {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
     use crate::engines::{EngineKind, SchemaPreset};
 
@@ -111,7 +103,7 @@ mod tests {
     fn hits_become_the_documents_that_were_written() {
         let sb = Schema::default();
         let hit = json!({"_id": "d1", "_source": {"doc_id": "d1", "title": "T", "text": "body", "metadata": {"lang": "en"}}});
-        let d = doc_of(&hit, &sb, 7);
+        let d = doc_of(ScannedDoc::from_hit(&hit, &sb), &sb, 7);
         assert_eq!(
             (d.id.as_str(), d.title.as_str(), d.text.as_str(), d.line),
             ("d1", "T", "body", 7)
@@ -121,7 +113,7 @@ mod tests {
 
         let hs = Schema::preset(SchemaPreset::Haystack, EngineKind::OpenSearch);
         let hit = json!({"_id": "x", "_source": {"id": "h1", "content": "T body", "title": "T", "lang": "en"}});
-        let d = doc_of(&hit, &hs, 1);
+        let d = doc_of(ScannedDoc::from_hit(&hit, &hs), &hs, 1);
         assert_eq!((d.id.as_str(), d.title.as_str()), ("h1", ""));
         assert_eq!(d.embed_text(), "T body", "the same text is embedded again");
         assert_eq!(

@@ -66,7 +66,7 @@ pub struct QueryParams {
     pub fusion: Fusion,
     pub filters: Vec<TermFilter>,
     pub similarity: Similarity,
-    /// The index's field names (see [`crate::engines::schema`]).
+    /// The index's field names (see [`crate::engines::layout::schema`]).
     pub schema: Arc<Schema>,
 }
 

@@ -355,7 +355,7 @@ async fn healthz(State(s): AppState) -> Response {
         Ok(false) => (
             StatusCode::SERVICE_UNAVAILABLE,
             json!({"engine": "ok", "model": "loaded", "index": index,
-                   "error": format!("index `{index}` does not exist on {}", s.engine.url())}),
+                   "error": s.engine.missing_index(index)}),
         ),
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,

@@ -46,7 +46,7 @@ fn source_of(doc: &BulkDoc, schema: &Schema) -> Value {
 #[test]
 fn each_preset_writes_its_layout() {
     use crate::engines::EngineKind;
-    use crate::engines::schema::SchemaPreset;
+    use crate::engines::layout::schema::SchemaPreset;
     let mut metadata = serde_json::Map::new();
     metadata.insert("lang".into(), json!("en"));
     let doc = BulkDoc {

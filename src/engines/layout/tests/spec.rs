@@ -6,7 +6,7 @@ use crate::engines::{elasticsearch as es, opensearch as os};
 #[test]
 fn each_engine_reads_back_the_similarity_it_writes() {
     use crate::engines::EngineKind;
-    use crate::engines::schema::SchemaPreset;
+    use crate::engines::layout::schema::SchemaPreset;
     let mut spec = IndexSpec::new("x", 8);
     for preset in SchemaPreset::ALL {
         for s in Similarity::ALL {

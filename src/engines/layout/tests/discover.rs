@@ -1,6 +1,7 @@
 //! Unit tests of [`super`] (discover.rs).
 
 use super::*;
+use crate::engines::layout::vector::KnnEngine;
 use serde_json::json;
 
 #[test]

@@ -19,7 +19,7 @@ use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 use url::Url;
 
-use super::Secret;
+use super::secret::Secret;
 use crate::error::{Error, Result};
 
 const FLAG: &str = "--aws-sigv4";

@@ -5,35 +5,8 @@
 use serde_json::Value;
 
 use super::schema::{Boosted, Schema, SchemaPreset};
-use super::spec::{KnnEngine, Similarity};
+use super::vector::{Similarity, VectorField, list_vectors};
 use crate::engines::EngineKind;
-
-/// One vector field found in a mapping.
-#[derive(Debug, Clone, PartialEq)]
-pub struct VectorField {
-    /// Full path (`embedding`, `passage.vector`).
-    pub path: String,
-    pub dims: usize,
-    /// `None` when the mapping names a similarity sembridge does not know.
-    pub similarity: Option<Similarity>,
-    /// The name as the mapping spells it (`cosinesimil`, `dot_product`, ...).
-    pub similarity_name: String,
-    /// OpenSearch: the k-NN library (`lucene`, `faiss`, `nmslib`).
-    pub knn_engine: Option<String>,
-    /// The `nested` field the vector sits in (`passages` for `passages.embedding`): one vector
-    /// per passage, a document scored by its best passage.
-    pub nested: Option<String>,
-}
-
-impl VectorField {
-    /// How this field's scores convert back: faiss and nmslib differ from lucene for cosine.
-    pub fn scores(&self) -> KnnEngine {
-        match self.knn_engine.as_deref() {
-            Some("faiss") | Some("nmslib") => KnnEngine::Faiss,
-            _ => KnnEngine::Lucene,
-        }
-    }
-}
 
 /// Every vector field of a mapping (`knn_vector` or `dense_vector`), walking object fields.
 /// Defaults where the mapping is silent, as each engine documents them: OpenSearch space type
@@ -356,7 +329,7 @@ impl SchemaRequest {
 fn describe_vectors(vectors: &[VectorField]) -> String {
     match vectors.is_empty() {
         true => "it has no vector field".to_owned(),
-        false => format!("its vector fields: {}", super::spec::list_vectors(vectors)),
+        false => format!("its vector fields: {}", list_vectors(vectors)),
     }
 }
 
