@@ -3,6 +3,7 @@
 mod browser;
 mod endpoints;
 mod faults;
+mod pool;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
