@@ -85,14 +85,16 @@ impl Embedder {
             feed.push((Cow::from(name.as_str()), tensor(&types)?));
         }
 
-        worker.with_session(|session| self.read_output(session, feed, b, seq))
+        worker.with_session(|session| self.read_output(session, feed, &mask, b, seq))
     }
 
-    /// Run the graph on `feed` (`b` texts padded to `seq` tokens), pool and normalize.
+    /// Run the graph on `feed` (`b` texts padded to `seq` tokens, `mask` their attention mask),
+    /// pool and normalize.
     fn read_output(
         &self,
         session: &mut Session,
         feed: Vec<(Cow<'_, str>, SessionInputValue<'static>)>,
+        mask: &[i64],
         b: usize,
         seq: usize,
     ) -> Result<Vec<Vec<f32>>> {
