@@ -10,11 +10,52 @@
 # vector parity (cosine on the first SAMPLE texts) and the fraction of the CPU's peak FLOP/s.
 #
 # Usage: bench/bench-embed.sh [extra bench_embed args, e.g. --token-budget 4096 --opt extended]
+#        bench/bench-embed.sh pool   (the embedding pool; see below)
 # Environment: THREADS (2), REPEAT (2: best of), LIMIT (all documents), QLIMIT (all queries),
 #   MODELS ("int8 fp32"), SAMPLE (64), SCIFACT (dataset folder), FP32_MODEL, INT8_MODEL,
 #   FLOP_PER_TOKEN (23.6e6), FLOP_PER_CYCLE (32: AVX2 FMA fp32 = 2 units x 8 lanes x 2).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
+
+# `pool`: docs/s of `sembridge embed` for worker x thread layouts and the default flags, against
+# the Python multi-process peer with the same number of processes and against the base binary's
+# default (today's single session), interleaved in one run (bench/bench_embed_pool.py), for the
+# new default model and the old int8 one. Environment: POOL_CONFIGS ("1x2 2x1 default" on 2 cores,
+# "1xC 2x(C/2) 4x(C/4) 8x(C/8) default" from 8 cores), POOL_PEERS (the N x T configurations),
+# BASE_BIN (the base revision's release binary; unset it to skip), LIMIT (1500 documents),
+# ROUNDS (3).
+if [[ ${1:-} == pool ]]; then
+  PY="$VENV/bin/python"
+  [[ -x "$PY" ]] || die "no venv at $VENV: run scripts/setup.sh first"
+  SCIFACT="${SCIFACT:-$SHARED/datasets/scifact}"
+  NEW_MODEL="${NEW_MODEL:-$SEMBRIDGE_HOME/models/all-MiniLM-L6-v2}"
+  OLD_MODEL="${OLD_MODEL:-$SEMBRIDGE_HOME/models/all-MiniLM-L6-v2-int8-pypi}"
+  BASE_BIN="${BASE_BIN-$SEMBRIDGE_HOME/target/release/sembridge}"
+  CORES="$(nproc)"
+  if [[ -z ${POOL_CONFIGS:-} ]]; then
+    if ((CORES >= 8)); then
+      POOL_CONFIGS="1x$CORES 2x$((CORES / 2)) 4x$((CORES / 4)) 8x$((CORES / 8)) default"
+    else
+      POOL_CONFIGS="1x$CORES ${CORES}x1 default"
+    fi
+  fi
+  POOL_PEERS="${POOL_PEERS:-$(tr ' ' '\n' <<<"$POOL_CONFIGS" | grep -v default | tr '\n' ' ')}"
+  log "building sembridge (release)"
+  (cd "$REPO_ROOT" && cargo build --release --quiet --bin sembridge)
+  BASE=()
+  if [[ -n $BASE_BIN ]]; then
+    [[ -x $BASE_BIN ]] || die "BASE_BIN=$BASE_BIN is not an executable (build the base revision, or set BASE_BIN= to skip)"
+    BASE=(--base-bin "$BASE_BIN")
+  fi
+  mkdir -p "$SEMBRIDGE_HOME/bench/embed"
+  log "load before the runs: $(uptime)"
+  "$PY" "$REPO_ROOT/bench/bench_embed_pool.py" --bin "$CARGO_TARGET_DIR/release/sembridge" "${BASE[@]}" \
+    --corpus "$SCIFACT/corpus.jsonl" --limit "${LIMIT:-1500}" --rounds "${ROUNDS:-3}" --python "$PY" \
+    --model "new=$NEW_MODEL" --model "old-int8=$OLD_MODEL" \
+    --configs "$POOL_CONFIGS" --peers "$POOL_PEERS" --json "$SEMBRIDGE_HOME/bench/embed/pool.json"
+  log "load after the runs: $(uptime)"
+  exit 0
+fi
 
 THREADS="${THREADS:-2}"; REPEAT="${REPEAT:-2}"; SAMPLE="${SAMPLE:-64}"
 LIMIT="${LIMIT:-1000000000}"; QLIMIT="${QLIMIT:-1000000000}"

@@ -13,7 +13,7 @@
 # Stages (figures in the JSON files and in the --out page):
 #   embed   `sembridge embed` of the corpus into a store (docs/s, /usr/bin/time -v peak RSS) and of
 #           the queries; then the embedding peer on the first 20,000 texts, in the same run:
-#           sembridge embed vs scripts/bench_embed_python.py ort --sort (onnxruntime, batches of
+#           sembridge embed vs bench/bench_embed_python.py ort --sort (onnxruntime, batches of
 #           32 sorted by length; the same model and threads).
 #   exact   ground truth: `sembridge exact --queries --trec-run` top-100 of every query (its qrels
 #           are a placeholder so every query counts), then numpy (scripts/sbstore.py reader, BLAS
@@ -24,7 +24,7 @@
 #           with a first `--limit SMALL` run (100,000, or a tenth of a smaller corpus) for the peak
 #           RSS at SMALL; refresh then force-merge to one segment, timed; index size on disk (primary
 #           store.size after the merge) and engine heap used (_nodes/stats). The engine's bulk
-#           ceiling is measured in the same run: scripts/bench_ingest_python.py --prebuilt POSTs
+#           ceiling is measured in the same run: bench/bench_ingest_python.py --prebuilt POSTs
 #           the same documents and vectors, with bodies serialized before the clock starts, into a
 #           copy of the index (same mapping and index type) at the same bulk size and concurrency;
 #           both figures count create + bulk + refresh, docs/s over wall time
@@ -33,7 +33,7 @@
 #           against exact, latency p50/p95/p99 one query at a time; modes' figures against the
 #           exact top-10.
 #   report  the --out page (tables, machine, date) and a recall-vs-throughput SVG per engine
-#           (examples/scale_plot.rs, the plotting code of `eval --plot`).
+#           (bench/scale_plot.rs, the plotting code of `eval --plot`).
 # Engines: scripts/engines.sh (SEMBRIDGE_ENGINE_HEAP raises both heaps; at 1M use 4g or more).
 # Binary: $SEMBRIDGE_BIN (default the release build, built here when missing).
 set -euo pipefail
@@ -123,7 +123,7 @@ if want embed && ! done_stage embed-peer; then
   head -n "$SAMPLE" "$CORPUS" >"$W/sample.jsonl"
   log "embed peer: the first $SAMPLE texts, sembridge then Python onnxruntime (length-sorted), $THREADS threads"
   timed "$W/embed-sample-sembridge.json" "$SB" embed --model "$MODEL" --input "$W/sample.jsonl" --output "$W/sample.sbv"
-  timed "$W/embed-peer.json" "$PY" "$REPO_ROOT/scripts/bench_embed_python.py" ort --model "$MODEL" \
+  timed "$W/embed-peer.json" "$PY" "$REPO_ROOT/bench/bench_embed_python.py" ort --model "$MODEL" \
     --corpus "$W/sample.jsonl" --limit "$SAMPLE" --threads "$THREADS" --sort --repeat 1
   rm -f "$W/sample.sbv"
 fi
@@ -198,7 +198,7 @@ for target in "${TARGETS[@]}"; do
     heap=$(curl -sf "$url/_nodes/stats/jvm" | "$PY" -c 'import json,sys; n=json.load(sys.stdin)["nodes"]; j=[v["jvm"]["mem"] for v in n.values()]; print(json.dumps({"heap_used":sum(x["heap_used_in_bytes"] for x in j),"heap_max":sum(x["heap_max_in_bytes"] for x in j)}))')
     version=$(curl -sf "$url" | jget version number)
     log "ingest $key: engine bulk ceiling (prebuilt bodies, same mapping)"
-    "$PY" "$REPO_ROOT/scripts/bench_ingest_python.py" --url "$url" --engine "$engine" --corpus "$CORPUS" \
+    "$PY" "$REPO_ROOT/bench/bench_ingest_python.py" --url "$url" --engine "$engine" --corpus "$CORPUS" \
       --store "$STORE" --like "$idx" --index "$idx-ceiling" --chunk-size 500 --threads 4 --prebuilt "${CEIL_LIMIT[@]}" >"$W/ingest-$key-ceiling.json"
     curl -s -XDELETE "$url/$idx-ceiling" >/dev/null
     "$PY" - "$W/ingest-$key.json" "$t0" "$t1" "$t2" "$count" "$size" "$heap" "$version" "$engine" "$type" <<'PYEOF'

@@ -3,12 +3,14 @@
 //!
 //! ```text
 //! cargo run --release --example bench_embed -- (--corpus PATH | --queries PATH) [--model DIR]
-//!     [--limit N] [--threads 2] [--token-budget N] [--max-batch N] [--window N]
+//!     [--limit N] [--workers 1] [--threads 2] [--token-budget N] [--max-batch N] [--window N]
 //!     [--opt disable|basic|extended|all] [--repeat 2] [--vectors PATH] [--sample 64]
 //! ```
 //! Tokenization is inside the timed region (as on the Python side); the token count (special
 //! tokens included, after truncation) is taken separately. `--vectors` receives the first
 //! `--sample` vectors in input order as raw little-endian f32, for the parity check.
+//! `--workers N --threads T` is the pool's layout (`--workers 0 --threads 0`: the default rule,
+//! as `sembridge` flags without `--embed-workers`/`--threads`); the JSON reports the layout used.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -39,6 +41,8 @@ fn main() -> anyhow::Result<()> {
     };
     let opts = EmbedOptions {
         threads: arg(&args, "--threads", 2),
+        workers: arg(&args, "--workers", 1),
+        worker_wait: defaults.worker_wait,
         token_budget: arg(&args, "--token-budget", defaults.token_budget),
         max_batch: arg(&args, "--max-batch", defaults.max_batch),
         window: arg(&args, "--window", defaults.window),
@@ -96,7 +100,8 @@ fn main() -> anyhow::Result<()> {
         "impl": "sembridge",
         "kind": kind,
         "model": model,
-        "threads": opts.threads,
+        "workers": embedder.layout().workers,
+        "threads": embedder.layout().threads,
         "token_budget": opts.token_budget,
         "max_batch": opts.max_batch,
         "window": opts.window,

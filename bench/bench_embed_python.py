@@ -4,12 +4,19 @@
   bench_embed_python.py ort   --model DIR (--corpus P | --queries P) [--limit N] [--threads 2]
                               [--batch 32] [--opt all|extended|basic|disable] [--no-arena]
                               [--sort] [--repeat 2] [--vectors OUT] [--compare RUST.f32]
+                              [--procs P]
   bench_embed_python.py st    --model DIR ...   (sentence-transformers, if installed)
 
 `ort` is the baseline a user writes: tokenizers with padding to the longest text of the batch and
 truncation at max_seq_length (256), batches of 32 in input order (`--sort` sorts by length first),
 onnxruntime with intra_op_num_threads=N and inter_op_num_threads=1, masked mean pooling, L2
 normalize. `--compare` checks the first vectors against the Rust side's raw f32 file.
+
+`--procs P` is the multi-process peer (what `encode_multi_process` does by hand): P worker
+processes (spawned), each its own onnxruntime session of `--threads` threads, the corpus split into
+P contiguous slices, each slice in its own batches (length-sorted with `--sort`). A run is timed
+from a barrier all loaded workers pass to the last slice's vectors back in the parent, so session
+loading is not counted (as on the Rust side); `startup_secs` gives the spawn + load time apart.
 """
 import argparse
 import json
@@ -118,6 +125,46 @@ def ort_embedder(args):
     return embed, count_tokens, f"onnxruntime {ort.__version__}"
 
 
+def _proc_worker(args, texts, barrier, results):
+    embed, _, _ = ort_embedder(args)
+    embed(texts[:32])  # warm-up
+    for _ in range(max(args.repeat, 1)):
+        barrier.wait()
+        results.put(embed(texts))
+
+
+def ort_multiprocess(args, texts):
+    """(startup_secs, runs, first vectors) of `args.procs` worker processes."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    n = args.procs
+    cuts = [len(texts) * i // n for i in range(n + 1)]
+    barrier = ctx.Barrier(n + 1)
+    queues = [ctx.Queue() for _ in range(n)]
+    t = time.perf_counter()
+    procs = [
+        ctx.Process(target=_proc_worker, args=(args, texts[cuts[i] : cuts[i + 1]], barrier, queues[i]), daemon=True)
+        for i in range(n)
+    ]
+    for p in procs:
+        p.start()
+    runs, first = [], None
+    startup = None
+    for _ in range(max(args.repeat, 1)):
+        barrier.wait()
+        t0 = time.perf_counter()
+        if startup is None:
+            startup = t0 - t
+        parts = [q.get() for q in queues]
+        runs.append(time.perf_counter() - t0)
+        if first is None:
+            first = np.concatenate(parts) if parts else np.empty((0, 0), np.float32)
+    for p in procs:
+        p.join()
+    return startup, runs, first
+
+
 def st_embedder(args):
     import torch
     from sentence_transformers import SentenceTransformer
@@ -149,22 +196,39 @@ def main():
     p.add_argument("--repeat", type=int, default=2)
     p.add_argument("--vectors")
     p.add_argument("--compare")
+    p.add_argument("--procs", type=int, default=1)
     args = p.parse_args()
     kind, texts = read_texts(args)
-    t = time.perf_counter()
-    embed, count_tokens, version = (ort_embedder if args.impl == "ort" else st_embedder)(args)
-    load_secs = time.perf_counter() - t
-    tokens = count_tokens(texts)
-    embed(texts[:32])  # warm-up
-    runs, first = [], None
-    for _ in range(max(args.repeat, 1)):
+    if args.procs > 1:
+        if args.impl != "ort":
+            p.error("--procs needs the `ort` peer")
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_file(os.path.join(args.model, "tokenizer.json"))
+        tok.no_padding()
+        tok.enable_truncation(max_length=max_seq_length(args.model))
+        tokens = sum(len(e.ids) for e in tok.encode_batch(texts))
+        import onnxruntime
+
+        version = f"onnxruntime {onnxruntime.__version__}"
+        load_secs, runs, first = ort_multiprocess(args, texts)
+    else:
         t = time.perf_counter()
-        v = embed(texts)
-        runs.append(time.perf_counter() - t)
-        if first is None:
-            first = v
+        embed, count_tokens, version = (ort_embedder if args.impl == "ort" else st_embedder)(args)
+        load_secs = time.perf_counter() - t
+        tokens = count_tokens(texts)
+        embed(texts[:32])  # warm-up
+        runs, first = [], None
+        for _ in range(max(args.repeat, 1)):
+            t = time.perf_counter()
+            v = embed(texts)
+            runs.append(time.perf_counter() - t)
+            if first is None:
+                first = v
+    name = "python-ort" + (f"-{args.procs}procs" if args.procs > 1 else "") + ("-sorted" if args.sort else "")
     res = {
-        "impl": ("python-ort" + ("-sorted" if args.sort else "")) if args.impl == "ort" else "sentence-transformers",
+        "impl": name if args.impl == "ort" else "sentence-transformers",
+        "procs": args.procs,
         "version": version,
         "kind": kind,
         "model": args.model,

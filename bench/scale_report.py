@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes docs/scale.md (or --out) from the JSON results of bench/bench-scale.sh, and asks
-examples/scale_plot.rs for one recall-vs-throughput SVG per engine next to it."""
+bench/scale_plot.rs for one recall-vs-throughput SVG per engine next to it."""
 import argparse
 import datetime
 import json
@@ -106,7 +106,7 @@ def main():
     targets = [t.split(":") for t in a.targets.split(",")]
     L += ["## Ingest from the store (`--vectors-from`)", "",
           "docs/s = documents / (ingest process wall time + the refresh after it); the ceiling is "
-          "scripts/bench_ingest_python.py --prebuilt into a copy of the index (bulk bodies serialized "
+          "bench/bench_ingest_python.py --prebuilt into a copy of the index (bulk bodies serialized "
           "before the clock, plain HTTP, 500 docs x 4 in flight like sembridge's defaults, create + bulk + "
           "refresh). Size: primary store after the force merge to one segment. Heap: the engine JVM after it.", "",
           "| engine | index type | docs | docs/s | ceiling docs/s | ratio | refresh s | force-merge s | size MiB | client RSS MiB small / all | heap used / max MiB |",

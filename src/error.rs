@@ -150,6 +150,10 @@ pub enum Error {
         message: String,
     },
 
+    /// Every embedding worker stayed busy longer than a caller may wait (a server answers 503).
+    #[error("{message}")]
+    Busy { message: String },
+
     #[error("{0}")]
     Other(String),
 }

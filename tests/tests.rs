@@ -7,6 +7,7 @@ mod chunk_engines;
 mod chunking;
 mod cluster;
 mod embed;
+mod embed_pool;
 mod engines;
 mod ingest;
 mod interop;

@@ -188,9 +188,15 @@ pub struct ModelArgs {
     /// with model.onnx and tokenizer.json); default: all-MiniLM-L6-v2 (int8).
     #[arg(long, env = "SEMBRIDGE_MODEL")]
     pub model: Option<PathBuf>,
-    /// ONNX Runtime threads (0 = all cores).
+    /// ONNX Runtime intra-op threads of each embedding worker (0 = chosen, see --embed-workers).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Embedding workers: ONNX Runtime sessions running batches side by side (0 = chosen from
+    /// the cores this process may use, cgroup quota and CPU affinity included: under 4 cores one
+    /// worker with every core, from 4 cores cores/2 workers of 2 threads; with only --threads T,
+    /// cores/T workers; with only --embed-workers N, cores/N threads each).
+    #[arg(long, default_value_t = 0)]
+    pub embed_workers: usize,
     /// Padded tokens per inference batch.
     #[arg(long, default_value_t = EmbedOptions::default().token_budget)]
     pub token_budget: usize,
@@ -218,6 +224,11 @@ impl ModelArgs {
     }
 
     pub fn load(&self) -> Result<Embedder> {
+        self.load_with(EmbedOptions::default().worker_wait)
+    }
+
+    /// [`ModelArgs::load`], async callers waiting at most `worker_wait` for a free worker.
+    pub fn load_with(&self, worker_wait: std::time::Duration) -> Result<Embedder> {
         let dir = self.dir()?;
         if self.token_budget == 0 {
             return Err(Error::config("--token-budget", "must be positive"));
@@ -227,6 +238,8 @@ impl ModelArgs {
         }
         let opts = EmbedOptions {
             threads: self.threads,
+            workers: self.embed_workers,
+            worker_wait,
             token_budget: self.token_budget,
             max_batch: self.max_batch,
             optimization: self.opt_level,

@@ -167,11 +167,12 @@ pub fn run(a: EmbedArgs) -> anyhow::Result<u8> {
         String::new()
     };
     eprintln!(
-        "embedded {} texts{passages} into {} ({} dims) in {secs:.1}s, {:.1} texts/s{}",
+        "embedded {} texts{passages} into {} ({} dims) in {secs:.1}s, {:.1} texts/s ({}){}",
         count,
         a.output.display(),
         embedder.dims(),
         count as f64 / secs.max(1e-9),
+        embedder.layout(),
         if skipped > 0 {
             format!("; {skipped} bad records skipped")
         } else {

@@ -54,6 +54,14 @@ pub struct ServeArgs {
     /// Seconds a /search or /embed request may take before it is answered 504.
     #[arg(long, default_value_t = Limits::default().request_timeout.as_secs(), value_parser = positive::<u64>())]
     pub request_timeout: u64,
+    /// Tokens one /embed request may ask to embed, all texts together, each counted after
+    /// truncation to the model's max_seq_length with its special tokens (413 above).
+    #[arg(long, default_value_t = Limits::default().max_embed_tokens, value_parser = positive::<usize>())]
+    pub max_embed_tokens: usize,
+    /// Milliseconds a request waits for a free embedding worker (see --embed-workers) before it
+    /// is answered 503.
+    #[arg(long, default_value_t = 10_000, value_parser = positive::<u64>())]
+    pub worker_wait_ms: u64,
     /// Largest request body in bytes (413 above).
     #[arg(long, default_value_t = Limits::default().max_body_bytes, value_parser = positive::<usize>())]
     pub max_body_bytes: usize,
@@ -149,7 +157,7 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<u8> {
         Some(p) => Some((Arc::new(Store::open(p)?), p.display().to_string())),
         None => None,
     };
-    let embedder = Arc::new(a.model.load()?);
+    let embedder = Arc::new(a.model.load_with(Duration::from_millis(a.worker_wait_ms))?);
     if let Some((s, path)) = &store {
         s.check_dims(embedder.dims(), format!("model vs --store {path}"))?;
     }
@@ -158,12 +166,13 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<u8> {
     let guard = a.search.guard(Some(&embedder));
     crate::query::prepare(&engine, &mut base, &a.fields.request(), &guard).await?;
     eprintln!(
-        "sembridge serve: {} {} at {}, index `{}`, model {}{}",
+        "sembridge serve: {} {} at {}, index `{}`, model {} ({}){}",
         info.kind,
         info.version,
         engine.url(),
         a.index,
         embedder.config().dir.display(),
+        embedder.layout(),
         store
             .as_ref()
             .map(|(_, p)| format!(", store {p}"))
@@ -173,6 +182,7 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<u8> {
         max_concurrent: a.max_concurrent,
         max_body_bytes: a.max_body_bytes,
         request_timeout: Duration::from_secs(a.request_timeout),
+        max_embed_tokens: a.max_embed_tokens,
     };
     let access = a.access()?;
     if !access.requires_token() && !a.bind.ip().is_loopback() {

@@ -7,6 +7,7 @@ use ort::session::{Session, SessionInputValue};
 use ort::value::Tensor;
 use tokenizers::Encoding;
 
+use super::pool::Worker;
 use super::{Embedder, ModelConfig, pooling};
 use crate::error::{Error, Result};
 
@@ -33,7 +34,11 @@ fn ort_err(context: &str, e: impl std::fmt::Display) -> Error {
 
 impl Embedder {
     /// Pad one batch to its longest text, run the graph, pool and normalize.
-    pub(super) fn run_batch(&self, encodings: &[&Encoding]) -> Result<Vec<Vec<f32>>> {
+    pub(super) fn run_batch(
+        &self,
+        worker: &Worker<'_>,
+        encodings: &[&Encoding],
+    ) -> Result<Vec<Vec<f32>>> {
         let b = encodings.len();
         let seq = encodings
             .iter()
@@ -80,9 +85,19 @@ impl Embedder {
             feed.push((Cow::from(name.as_str()), tensor(&types)?));
         }
 
-        let mut session = self.session.lock().map_err(|_| {
-            Error::Other("the ONNX session was poisoned by an earlier panic".into())
-        })?;
+        worker.with_session(|session| self.read_output(session, feed, &mask, b, seq))
+    }
+
+    /// Run the graph on `feed` (`b` texts padded to `seq` tokens, `mask` their attention mask),
+    /// pool and normalize.
+    fn read_output(
+        &self,
+        session: &mut Session,
+        feed: Vec<(Cow<'_, str>, SessionInputValue<'static>)>,
+        mask: &[i64],
+        b: usize,
+        seq: usize,
+    ) -> Result<Vec<Vec<f32>>> {
         let outputs = session.run(feed).map_err(|e| ort_err("inference", e))?;
         let value = outputs
             .get(&self.output.name)

@@ -4,23 +4,29 @@
 //! input order. Texts are tokenized without padding, sorted by token length and cut into batches
 //! by a token budget ([`batch::plan_batches`]), so a batch pads only to its own longest text;
 //! the next window of texts is tokenized on a second thread while the current one runs.
-//! `graph.rs` holds the ONNX side: the graph's inputs and output, and running one padded batch.
+//! The batches are spread over a pool of sessions ([`pool`]: N workers of T threads each) and
+//! put back in input order, so the vectors are the same whatever N is.
+//! `pipeline.rs` runs the windows and batches; `graph.rs` holds the ONNX side: the graph's inputs
+//! and output, and running one padded batch.
 
 pub mod batch;
 mod graph;
 pub mod installed;
 pub mod model;
+mod pipeline;
+pub mod pool;
 pub mod pooling;
 mod runtime;
 
 use std::borrow::Cow;
-use std::sync::Mutex;
+use std::time::Duration;
 
-use ort::session::Session;
 use tokenizers::{Encoding, Tokenizer, TruncationParams};
 
 use self::graph::{Inputs, Output, find_inputs, find_output};
 pub use self::model::{ModelConfig, ModelFingerprint, Role};
+use self::pool::WorkerPool;
+pub use self::pool::{Layout, PoolState, Reservation, available_cores};
 pub use self::pooling::Pooling;
 pub use self::runtime::{OptLevel, ort_library_path};
 use crate::corpus::Doc;
@@ -30,8 +36,13 @@ use crate::error::{Error, Result};
 /// Tuning knobs; the defaults are what the benchmarks chose on a 2-core machine.
 #[derive(Debug, Clone)]
 pub struct EmbedOptions {
-    /// ONNX Runtime intra-op threads; 0 = all cores.
+    /// ONNX Runtime intra-op threads of each worker; 0 = chosen by [`Layout::choose`].
     pub threads: usize,
+    /// Sessions (workers) running batches side by side; 0 = chosen by [`Layout::choose`].
+    pub workers: usize,
+    /// How long an async caller ([`Embedder::reserve`], a server request) waits for a free
+    /// worker before giving up with [`Error::Busy`].
+    pub worker_wait: Duration,
     /// Padded tokens per batch (batch size x longest text in the batch). Small batches win on
     /// CPU: at 1024 (4 documents of 256 tokens, ~40 queries) the activations and attention scores
     /// of a batch stay in cache; on 2 cores with all-MiniLM-L6-v2 fp32 this embeds SciFact
@@ -48,6 +59,8 @@ impl Default for EmbedOptions {
     fn default() -> Self {
         Self {
             threads: 0,
+            workers: 0,
+            worker_wait: Duration::from_secs(10),
             token_budget: 1024,
             max_batch: 256,
             window: 2048,
@@ -56,7 +69,7 @@ impl Default for EmbedOptions {
     }
 }
 
-/// A loaded model, ready to embed. Safe to share between threads (runs are serialized).
+/// A loaded model, ready to embed. Safe to share between threads: each run takes a worker.
 pub struct Embedder {
     config: ModelConfig,
     tokenizer: Tokenizer,
@@ -64,7 +77,7 @@ pub struct Embedder {
     splitter: Tokenizer,
     /// Special tokens the tokenizer adds to one text ([CLS] and [SEP] for BERT).
     specials: usize,
-    session: Mutex<Session>,
+    pool: WorkerPool,
     inputs: Inputs,
     output: Output,
     dims: usize,
@@ -85,6 +98,7 @@ impl std::fmt::Debug for Embedder {
             .field("dims", &self.dims)
             .field("pooling", &self.config.pooling)
             .field("normalize", &self.config.normalize)
+            .field("layout", &self.pool.layout())
             .finish()
     }
 }
@@ -124,22 +138,28 @@ impl Embedder {
                 message: format!("cannot set truncation to {}: {e}", config.max_seq_length),
             })?;
 
-        let session = runtime::session(&config.onnx_path, &opts)?;
-        let inputs = find_inputs(&config, &session)?;
-        let output = find_output(&config, &session)?;
-        let declared_dims = session
-            .outputs()
-            .iter()
-            .find(|o| o.name() == output.name)
-            .and_then(|o| o.dtype().tensor_shape().and_then(|s| s.last().copied()))
-            .filter(|d| *d > 0)
-            .map(|d| d as usize);
+        let layout = Layout::choose(opts.workers, opts.threads, available_cores());
+        let pool = WorkerPool::build(layout, || {
+            runtime::session(&config.onnx_path, &opts, layout.threads)
+        })?;
+        let (inputs, output, declared_dims) = pool.checkout().with_session(|session| {
+            let inputs = find_inputs(&config, session)?;
+            let output = find_output(&config, session)?;
+            let declared_dims = session
+                .outputs()
+                .iter()
+                .find(|o| o.name() == output.name)
+                .and_then(|o| o.dtype().tensor_shape().and_then(|s| s.last().copied()))
+                .filter(|d| *d > 0)
+                .map(|d| d as usize);
+            Ok::<_, Error>((inputs, output, declared_dims))
+        })?;
         let mut embedder = Embedder {
             config,
             tokenizer,
             splitter,
             specials,
-            session: Mutex::new(session),
+            pool,
             inputs,
             output,
             dims: declared_dims.unwrap_or(0),
@@ -179,9 +199,10 @@ impl Embedder {
             "a longer batch probe, with more words than the other text has".to_owned(),
         ];
         let enc = self.tokenize(&texts)?;
-        let together = self.run_batch(&[&enc[0], &enc[1]])?;
+        let worker = self.pool.checkout();
+        let together = self.run_batch(&worker, &[&enc[0], &enc[1]])?;
         for (i, e) in enc.iter().enumerate() {
-            let alone = self.run_batch(&[e])?.remove(0);
+            let alone = self.run_batch(&worker, &[e])?.remove(0);
             let dot: f64 = alone
                 .iter()
                 .zip(&together[i])
@@ -209,6 +230,39 @@ impl Embedder {
 
     pub fn dims(&self) -> usize {
         self.dims
+    }
+
+    /// How many workers, of how many threads.
+    pub fn layout(&self) -> Layout {
+        self.pool.layout()
+    }
+
+    /// The workers now: how many, how many busy, locks recovered (for `/healthz`).
+    pub fn pool_state(&self) -> PoolState {
+        self.pool.state()
+    }
+
+    /// Wait (async, at most `worker_wait`) for a worker; pass the reservation to
+    /// [`Embedder::embed_reserved`] on a blocking thread and keep it until that returns. A server
+    /// takes one before any blocking work, so at most N requests run the model and the others
+    /// wait here, where a timeout cancels them cleanly.
+    pub async fn reserve(&self) -> Result<Reservation> {
+        self.pool.reserve(self.opts.worker_wait).await
+    }
+
+    /// Embed `texts` in `role` on the one worker `reservation` stands for (a request never takes
+    /// more than one, so a big one does not stall others beyond the pool's size). With
+    /// `max_tokens`, texts holding more tokens in all (after truncation) are refused before the
+    /// model runs, naming `--max-embed-tokens`.
+    pub fn embed_reserved(
+        &self,
+        _reservation: &Reservation,
+        texts: &[&str],
+        role: Role,
+        max_tokens: Option<usize>,
+    ) -> Result<Vec<Vec<f32>>> {
+        let prepared = self.prepare(texts, self.config.prompt_for(role));
+        self.embed_texts_on(&prepared, true, max_tokens)
     }
 
     pub fn fingerprint(&self) -> Result<ModelFingerprint> {
@@ -242,7 +296,12 @@ impl Embedder {
 
     /// Embed with an explicit prompt prefix (or none).
     pub fn embed_with_prompt(&self, texts: &[&str], prompt: Option<&str>) -> Result<Vec<Vec<f32>>> {
-        let prepared: Vec<String> = texts
+        self.embed_texts(&self.prepare(texts, prompt))
+    }
+
+    /// Lower-cased when the model wants it, prompt prefixed.
+    fn prepare(&self, texts: &[&str], prompt: Option<&str>) -> Vec<String> {
+        texts
             .iter()
             .map(|t| {
                 let t = if self.config.do_lower_case {
@@ -255,8 +314,7 @@ impl Embedder {
                     None => t.into_owned(),
                 }
             })
-            .collect();
-        self.embed_texts(&prepared)
+            .collect()
     }
 
     fn embed_role(&self, texts: &[&str], role: Role) -> Result<Vec<Vec<f32>>> {
@@ -328,40 +386,7 @@ impl Embedder {
             })
     }
 
-    /// The pipeline: windows are tokenized on a helper thread one step ahead of inference.
     fn embed_texts(&self, texts: &[String]) -> Result<Vec<Vec<f32>>> {
-        let mut out: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
-        let window = self.opts.window.max(1);
-        std::thread::scope(|scope| -> Result<()> {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Encoding>>>(1);
-            scope.spawn(move || {
-                for chunk in texts.chunks(window) {
-                    if tx.send(self.tokenize(chunk)).is_err() {
-                        break;
-                    }
-                }
-            });
-            for (w, encodings) in rx.into_iter().enumerate() {
-                let encodings = encodings?;
-                let cut = encodings
-                    .iter()
-                    .filter(|e| !e.get_overflowing().is_empty())
-                    .count();
-                self.truncated
-                    .fetch_add(cut as u64, std::sync::atomic::Ordering::Relaxed);
-                let lengths: Vec<usize> = encodings.iter().map(|e| e.get_ids().len()).collect();
-                for batch in
-                    batch::plan_batches(&lengths, self.opts.token_budget, self.opts.max_batch)
-                {
-                    let refs: Vec<&Encoding> = batch.iter().map(|&i| &encodings[i]).collect();
-                    let vectors = self.run_batch(&refs)?;
-                    for (i, v) in batch.into_iter().zip(vectors) {
-                        out[w * window + i] = v;
-                    }
-                }
-            }
-            Ok(())
-        })?;
-        Ok(out)
+        self.embed_texts_on(texts, false, None)
     }
 }

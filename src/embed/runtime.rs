@@ -79,15 +79,10 @@ fn environment() -> Result<&'static Environment> {
     })
 }
 
-pub(super) fn session(onnx: &Path, opts: &EmbedOptions) -> Result<Session> {
+/// One session of `threads` intra-op threads (the pool's layout decides how many).
+pub(super) fn session(onnx: &Path, opts: &EmbedOptions, threads: usize) -> Result<Session> {
     let env = environment()?;
-    let threads = if opts.threads == 0 {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    } else {
-        opts.threads
-    };
+    let threads = threads.max(1);
     let level = match opts.optimization {
         OptLevel::Disable => GraphOptimizationLevel::Disable,
         OptLevel::Basic => GraphOptimizationLevel::Level1,

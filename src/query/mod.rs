@@ -102,13 +102,24 @@ pub struct QueryOutput {
 }
 
 /// Embed `text` with the model's query prompt on Tokio's blocking pool (a model run is CPU-bound);
-/// returns the vector and the time the model took (not counting the wait for a blocking thread).
+/// returns the vector and the time the model took (not counting the waits for a worker and a
+/// blocking thread). A worker is reserved first ([`Embedder::reserve`]: an async wait, bounded,
+/// that a cancelled request leaves without a trace) and held until the run ends.
 pub async fn embed_query(embedder: &Arc<Embedder>, text: &str) -> Result<(Vec<f32>, Duration)> {
+    let reservation = embedder.reserve().await?;
     let embedder = Arc::clone(embedder);
     let text = text.to_owned();
     crate::blocking::run("query embedding", move || {
         let started = Instant::now();
-        let vector = embedder.embed_queries(&[text.as_str()])?.remove(0);
+        let vector = embedder
+            .embed_reserved(
+                &reservation,
+                &[text.as_str()],
+                crate::embed::Role::Query,
+                None,
+            )?
+            .remove(0);
+        drop(reservation);
         Ok((vector, started.elapsed()))
     })
     .await

@@ -64,9 +64,12 @@ impl From<Error> for ApiError {
             Error::Engine { status: 400, .. } => StatusCode::BAD_REQUEST,
             Error::Engine { .. } | Error::BadAnswer { .. } => StatusCode::BAD_GATEWAY,
             Error::Config { .. } | Error::Dimension { .. } => StatusCode::BAD_REQUEST,
+            // every embedding worker stayed busy past --worker-wait-ms
+            Error::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let prefix = match status {
+            StatusCode::SERVICE_UNAVAILABLE if matches!(e, Error::Busy { .. }) => "server busy: ",
             StatusCode::SERVICE_UNAVAILABLE => "engine unavailable: ",
             StatusCode::BAD_GATEWAY => "engine error: ",
             StatusCode::BAD_REQUEST if matches!(e, Error::Engine { .. }) => {

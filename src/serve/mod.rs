@@ -6,7 +6,10 @@
 //! The model runs on Tokio's blocking pool ([`crate::blocking`]), never on a runtime worker.
 //! `/search` and `/embed` are bounded: at most `max_concurrent` in flight (more are answered 503
 //! at once, not queued), each within `request_timeout` (else 504), bodies up to `max_body_bytes`
-//! (else 413). Every error is JSON `{"error": "..."}` naming what was wrong.
+//! (else 413). Every model run takes one of the embedding workers first (an async wait of at most
+//! `--worker-wait-ms`, else 503 naming the limit) and keeps it until the run ends, so a long
+//! `/embed` (at most `max_embed_tokens` tokens, else 413) holds one worker, never all of them.
+//! Every error is JSON `{"error": "..."}` naming what was wrong.
 
 pub mod auth;
 mod errors;
@@ -39,6 +42,9 @@ pub struct Limits {
     pub max_concurrent: usize,
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
+    /// Tokens (after truncation, special tokens included) one `/embed` request may ask to embed;
+    /// more is answered 413 before the model runs.
+    pub max_embed_tokens: usize,
 }
 
 impl Default for Limits {
@@ -47,6 +53,7 @@ impl Default for Limits {
             max_concurrent: 64,
             max_body_bytes: 1 << 20,
             request_timeout: Duration::from_secs(30),
+            max_embed_tokens: 32_768,
         }
     }
 }

@@ -19,6 +19,8 @@ use tower_http::limit::RequestBodyLimitLayer;
 use super::ServeState;
 use super::errors::{ApiError, json_errors, layer_error};
 use super::params::{BadParam, SearchMode, SearchRequest, form_pairs, json_pairs, parse_search};
+use crate::embed::Role;
+use crate::error::Error;
 use crate::exact::ExactParams;
 use crate::hit::Hit;
 
@@ -324,17 +326,27 @@ async fn embed_texts(s: &ServeState, body: &[u8]) -> Result<Json<Value>, ApiErro
             "invalid parameter `{other}`: unknown (known: texts, role)"
         )));
     }
+    // A worker first (async, bounded by --worker-wait-ms, 503 past it), then the blocking run,
+    // which holds the worker until the model is done even if the request timed out meanwhile.
+    let reservation = s.embedder.reserve().await?;
     let model = Arc::clone(&s.embedder);
+    let role = if query { Role::Query } else { Role::Document };
+    let max_tokens = s.limits.max_embed_tokens;
     let (vectors, took) = crate::blocking::run("embedding", move || {
         let started = Instant::now();
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        let v = match query {
-            true => model.embed_queries(&refs)?,
-            false => model.embed_documents(&refs)?,
-        };
-        Ok((v, started.elapsed()))
+        let v = model.embed_reserved(&reservation, &refs, role, Some(max_tokens));
+        drop(reservation);
+        Ok((v?, started.elapsed()))
     })
-    .await?;
+    .await
+    .map_err(|e| match e {
+        // Too much work for one request: the body was fine, its size in tokens was not.
+        Error::Config { ref flag, .. } if flag == "--max-embed-tokens" => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, e.to_string())
+        }
+        e => ApiError::from(e),
+    })?;
     s.metrics.observe_embed("embed", took);
     Ok(Json(json!({
         "vectors": vectors,
@@ -347,19 +359,27 @@ async fn embed_texts(s: &ServeState, body: &[u8]) -> Result<Json<Value>, ApiErro
 
 async fn healthz(State(s): AppState) -> Response {
     let index = &s.base.index;
+    // The model's state as it is: "ready" while a worker is free, "busy" while every worker runs
+    // (requests then wait up to --worker-wait-ms), with the counts.
+    let pool = s.embedder.pool_state();
+    let model = if pool.busy < pool.workers {
+        "ready"
+    } else {
+        "busy"
+    };
     let (status, body) = match s.engine.index_exists(index).await {
         Ok(true) => (
             StatusCode::OK,
-            json!({"engine": "ok", "model": "loaded", "index": index}),
+            json!({"engine": "ok", "model": model, "embedding": pool, "index": index}),
         ),
         Ok(false) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            json!({"engine": "ok", "model": "loaded", "index": index,
+            json!({"engine": "ok", "model": model, "embedding": pool, "index": index,
                    "error": s.engine.missing_index(index)}),
         ),
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            json!({"engine": "unreachable", "model": "loaded", "index": index,
+            json!({"engine": "unreachable", "model": model, "embedding": pool, "index": index,
                    "error": ApiError::from(e).message}),
         ),
     };

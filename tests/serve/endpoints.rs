@@ -57,7 +57,11 @@ async fn serve_answers_every_endpoint(engine: &Engine, info: &EngineInfo) {
     let (status, health) = get(&format!("{base}/healthz")).await;
     assert_eq!(status, 200, "{health}");
     assert_eq!(health["engine"], "ok");
-    assert_eq!(health["model"], "loaded");
+    assert_eq!(health["model"], "ready", "{health}");
+    assert!(
+        health["embedding"]["workers"].as_u64() >= Some(1),
+        "{health}"
+    );
 
     // Each mode: the same top 10 as the CLI, with texts from the engine.
     for mode in ["bm25", "knn", "hybrid", "exact"] {

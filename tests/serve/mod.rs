@@ -5,6 +5,7 @@ mod browser;
 mod endpoints;
 mod eval_retry;
 mod faults;
+mod pool;
 mod slow_clients;
 
 use std::io::{BufRead, BufReader};
