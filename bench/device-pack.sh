@@ -12,7 +12,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 LIMIT="${LIMIT:-1500}"
 SCIFACT="${SCIFACT:-$SHARED/datasets/scifact}"
 NEW_MODEL="${NEW_MODEL:-$SEMBRIDGE_HOME/models/all-MiniLM-L6-v2}"
-OLD_MODEL="${OLD_MODEL:-$SEMBRIDGE_HOME/models/all-MiniLM-L6-v2-int8}"
+OLD_MODEL="${OLD_MODEL:-$SEMBRIDGE_HOME/models/all-MiniLM-L6-v2-int8-pypi}"
 DEV="$REPO_ROOT/bench/device"
 
 log "building sembridge (release)"
