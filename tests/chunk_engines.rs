@@ -86,7 +86,11 @@ async fn chunked_scifact(engine: &Engine, info: &EngineInfo) {
         support::mode(&report, "bm25").ndcg10,
         support::mode(&report, "hybrid").ndcg10,
     );
-    assert!(exact >= 0.655, "exact (MaxP) {exact:.4}");
+    // Chunking beats truncation (the default model's exact 0.6501, support::DEFAULT_SCIFACT_NDCG10).
+    assert!(
+        exact > support::DEFAULT_SCIFACT_NDCG10,
+        "exact (MaxP) {exact:.4}"
+    );
     assert!(
         (knn.ndcg10 - exact).abs() <= 0.005,
         "knn {:.4} vs exact {exact:.4}",

@@ -18,14 +18,6 @@ fn fp32() -> &'static Embedder {
     })
 }
 
-fn int8() -> &'static Embedder {
-    static E: OnceLock<Embedder> = OnceLock::new();
-    E.get_or_init(|| {
-        Embedder::load(&support::int8_model(), EmbedOptions::default())
-            .expect("default int8 model loads (run scripts/setup.sh)")
-    })
-}
-
 fn lines(name: &str) -> Vec<String> {
     std::fs::read_to_string(support::dataset("sbert-example").join(name))
         .unwrap()
@@ -89,10 +81,11 @@ fn sbert_example_fp32_matches_published_scores() {
     check_sbert_example(fp32(), 0.0001);
 }
 
-#[test]
-fn sbert_example_int8_within_quantization_error() {
-    check_sbert_example(int8(), 0.01);
-}
+// The sbert.net example for an int8 graph: tests/models.rs runs it on the former default
+// (PyPI int8, within 0.01 of the published scores). The default graph (langchain4j int8,
+// activations quantized over the batch: cosine >= 0.9879 from fp32 in issue 24's table) puts
+// another document at query 3's rank 4 of that example and is checked instead
+// against an independent onnxruntime computation (tests/models.rs, parity within 1e-4 cosine).
 
 #[test]
 fn vectors_are_unit_length_and_384_wide() {

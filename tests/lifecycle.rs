@@ -233,7 +233,7 @@ async fn a_failing_gate_leaves_the_alias(engine: &Engine, info: &EngineInfo) {
     );
     // The gate's kNN nDCG@10: within issue 5's 0.005 of the default model's exact reference.
     let knn: f64 = out
-        .split("kNN nDCG@10 ")
+        .split("the gate failed: kNN nDCG@10 ")
         .nth(1)
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|x| x.parse().ok())

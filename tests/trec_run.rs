@@ -83,8 +83,18 @@ async fn trec_run_files_score_the_same_ndcg_in_trec_eval_rules() {
             (ours - theirs).abs() < 1e-9,
             "{mode}: sembridge nDCG@10 {ours} vs {theirs} from the run file"
         );
-        // 300 judged queries, 100 lines each (SciFact has 5,183 documents).
+        // 300 judged queries, at most 100 lines each: kNN and exact always find 100 of SciFact's
+        // 5,183 documents; BM25 (and so hybrid) fewer for a query whose terms few documents hold.
         let text = std::fs::read_to_string(runs.join(format!("{mode}.run"))).unwrap();
-        assert_eq!(text.lines().count(), 300 * 100, "{mode}");
+        let lines = text.lines().count();
+        let queries: std::collections::BTreeSet<&str> = text
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .collect();
+        assert_eq!(queries.len(), 300, "{mode}");
+        match mode {
+            "knn" | "exact" => assert_eq!(lines, 300 * 100, "{mode}"),
+            _ => assert!(lines > 290 * 100 && lines <= 300 * 100, "{mode}: {lines}"),
+        }
     }
 }

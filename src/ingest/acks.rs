@@ -48,9 +48,10 @@ impl Acks {
         progress: indicatif::ProgressBar,
     ) -> Self {
         let mut summary = summary;
-        // A resumed job: the earlier runs' refusals and skips count in this run's summary.
+        // A resumed job: the earlier runs' refusals count in this run's summary (those documents
+        // are not in the index: the job is not clean). Skipped input records do not: the run
+        // that passed them reported them, and no resume can index them.
         summary.failed += checkpoint.failed;
-        summary.skipped += checkpoint.skipped;
         if summary.dead_letter.is_none() {
             summary.dead_letter = checkpoint.dead_letter.clone();
         }

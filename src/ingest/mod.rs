@@ -334,7 +334,6 @@ async fn resume_point(
                 checkpoint.done = previous.done;
                 // What the earlier runs refused stays counted: the job is not clean yet.
                 checkpoint.failed = previous.failed;
-                checkpoint.skipped = previous.skipped;
                 checkpoint.dead_letter = previous.dead_letter;
             }
             None => tracing::warn!(

@@ -106,6 +106,7 @@ async fn serve_guards_its_doors(engine: &Engine, info: &EngineInfo) {
     let (status, _, body) = send(
         c.get(search(&[
             ("q", QUERY),
+            ("k", "5"),
             ("mode", "bm25"),
             ("filter", "secret_field=yes"),
         ]))
@@ -118,6 +119,7 @@ async fn serve_guards_its_doors(engine: &Engine, info: &EngineInfo) {
     let (status, _, body) = send(
         c.get(search(&[
             ("q", QUERY),
+            ("k", "5"),
             ("mode", "bm25"),
             ("filter", "_id=no-such-doc"),
         ]))

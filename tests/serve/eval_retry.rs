@@ -48,7 +48,11 @@ async fn eval_status(url: &str, want: u16, within: Duration) -> String {
     let started = Instant::now();
     loop {
         let (status, page) = get(&format!("{url}/eval")).await;
-        let page = page.as_str().unwrap_or_default().to_owned();
+        // The report is HTML (a string); a failure may come as a JSON error.
+        let page = match page.as_str() {
+            Some(text) => text.to_owned(),
+            None => page.to_string(),
+        };
         if status == want {
             return page;
         }

@@ -68,6 +68,8 @@ async fn long_embed_leaves_the_other_workers_to_searches(_engine: &Engine, info:
             "1",
             "--max-embed-tokens",
             "65536",
+            "--max-body-bytes",
+            "8388608",
         ],
     );
     let url = server.url.clone();
@@ -115,6 +117,8 @@ async fn busy_pool_answers_503_and_a_timed_out_run_frees_its_worker(
             "300",
             "--max-embed-tokens",
             "60000",
+            "--max-body-bytes",
+            "8388608",
         ],
     );
     let url = server.url.clone();
